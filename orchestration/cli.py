@@ -1,0 +1,117 @@
+"""`analytics`: the project's command line (database, demo data, demo, status)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orchestration import database, demo_data, migrations, summary
+from orchestration.dbt import run_dbt
+from orchestration.settings import SettingsError
+
+app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_help=True)
+db_app = typer.Typer(help="The project's Postgres server.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(soft_wrap=True)
+
+
+def _settings() -> database.ConnectionSettings:
+    try:
+        return database.ensure_database()
+    except SettingsError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded server (or check the external one) and create the database."""
+    settings = _settings()
+    kind = "embedded" if settings.embedded else "external"
+    console.print(f"{kind} Postgres ready: {settings.masked_url()}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server."""
+    if database.external_settings() is not None:
+        console.print("an external server is configured; nothing to stop")
+        return
+    stopped = database.stop_embedded()
+    console.print("stopped" if stopped else "not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say which server is used and whether it runs."""
+    state = database.status()
+    kind = "embedded" if state.embedded else "external"
+    where = f" (data in {state.pgdata})" if state.pgdata else ""
+    url = f": {state.settings.masked_url()}" if state.settings else ""
+    console.print(f"{kind} server{where} is {'running' if state.running else 'stopped'}{url}")
+    if not state.running:
+        raise typer.Exit(1)
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the connection URL (any password masked)."""
+    print(_settings().masked_url())
+
+
+@db_app.command("psql", context_settings={"allow_extra_args": True,
+                                          "ignore_unknown_options": True})
+def db_psql(ctx: typer.Context) -> None:
+    """Open psql on the analytics database (extra arguments go to psql)."""
+    raise typer.Exit(database.run_psql(_settings(), list(ctx.args)))
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Create or update the source schema (versioned DDL files)."""
+    applied = migrations.migrate(_settings())
+    console.print(f"applied: {', '.join(applied)}" if applied else "schema up to date")
+
+
+@app.command("demo-data")
+def demo_data_command(
+    scale: Annotated[str, typer.Option(help="S (tests), M (benchmark, 10M+ rows) or L (4x M).")] = "S",
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 1,
+) -> None:
+    """Fill retail_raw (and retail_truth) with a simulated crawled catalogue."""
+    try:
+        spec = demo_data.scale_spec(scale)
+    except ValueError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    settings = _settings()
+    migrations.migrate(settings)
+    report = demo_data.load(settings, spec, seed=seed, console=console)
+    console.print(report.describe())
+
+
+@app.command("demo")
+def demo() -> None:
+    """The quick start: server, schema, scale S data if empty, dbt build, summary."""
+    settings = _settings()
+    migrations.migrate(settings)
+    if demo_data.is_empty(settings):
+        demo_data.load(settings, demo_data.scale_spec("S"), seed=1, console=console)
+    else:
+        console.print("source tables already loaded; keeping them")
+    started = time.monotonic()
+    try:
+        run_dbt(settings, ["build"])
+    except subprocess.CalledProcessError as error:
+        console.print(f"[red]dbt build failed[/red] (exit {error.returncode})")
+        raise typer.Exit(error.returncode) from None
+    console.print(summary.render(settings, build_seconds=time.monotonic() - started))
+    console.print(summary.next_steps())
+
+
+if __name__ == "__main__":
+    app()
