@@ -1,0 +1,90 @@
+{#
+  Views and materialized views that read a relation are bound to its OID, not its name:
+  after a rename they follow the old relation, and dropping it needs CASCADE. To rebuild
+  without losing them, capture every dependant (transitively) with everything needed to
+  recreate it — definition, indexes, comments, grants, owner — then drop and recreate them
+  around the swap, in the same transaction.
+#}
+{% macro mv_dependants(relation_oid) %}
+  {%- set old_path = run_query("select current_setting('search_path')").columns[0].values()[0] -%}
+  {#- With an empty search_path, pg_get_viewdef qualifies every name, so the text stands alone. -#}
+  {%- set query -%}
+    set local search_path = '';
+    with recursive tree (oid, depth) as (
+        select r.ev_class, 1
+        from pg_depend d
+        join pg_rewrite r on r.oid = d.objid
+        where d.classid = 'pg_rewrite'::regclass
+          and d.refclassid = 'pg_class'::regclass
+          and d.refobjid = {{ relation_oid }}
+          and r.ev_class <> {{ relation_oid }}
+        union
+        select r.ev_class, t.depth + 1
+        from tree t
+        join pg_depend d on d.refobjid = t.oid
+                        and d.classid = 'pg_rewrite'::regclass
+                        and d.refclassid = 'pg_class'::regclass
+        join pg_rewrite r on r.oid = d.objid
+        where r.ev_class <> t.oid
+    ),
+    dependant as (
+        select oid, max(depth) as depth from tree group by oid
+    )
+    select
+        c.oid::bigint as oid,
+        dep.depth,
+        n.nspname as schema_name,
+        c.relname as relation_name,
+        c.relkind::text as kind,
+        format('drop %s %I.%I',
+               case c.relkind when 'm' then 'materialized view' else 'view' end,
+               n.nspname, c.relname) as drop_sql,
+        array_to_string(array[
+            format('create %s %I.%I%s as %s%s',
+                   case c.relkind when 'm' then 'materialized view' else 'view' end,
+                   n.nspname, c.relname,
+                   case when c.reloptions is not null
+                        then ' with (' || array_to_string(c.reloptions, ', ') || ')' else '' end,
+                   rtrim(pg_get_viewdef(c.oid), E'; \n'),
+                   case when c.relkind <> 'm' then ''
+                        when c.relispopulated then E'\nwith data' else E'\nwith no data' end),
+            format('alter %s %I.%I owner to %I',
+                   case c.relkind when 'm' then 'materialized view' else 'view' end,
+                   n.nspname, c.relname, pg_get_userbyid(c.relowner))
+        ]
+        || array(select pg_get_indexdef(x.indexrelid) from pg_index x where x.indrelid = c.oid
+                 order by x.indexrelid)
+        || array(select format('comment on %s %I.%I is %L',
+                               case c.relkind when 'm' then 'materialized view' else 'view' end,
+                               n.nspname, c.relname, d.description)
+                 from pg_description d
+                 where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0)
+        || array(select format('comment on column %I.%I.%I is %L', n.nspname, c.relname,
+                               a.attname, d.description)
+                 from pg_description d
+                 join pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid
+                 where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid > 0
+                 order by a.attnum)
+        || array(select format('grant %s on %I.%I to %s', g.privilege_type, n.nspname, c.relname,
+                               case when g.grantee = 0 then 'public'
+                                    else quote_ident(pg_get_userbyid(g.grantee)) end)
+                 from aclexplode(c.relacl) g
+                 where g.grantee <> c.relowner),
+        chr(30)) as create_sql
+    from dependant dep
+    join pg_class c on c.oid = dep.oid
+    join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('v', 'm')
+    order by dep.depth, n.nspname, c.relname
+  {%- endset -%}
+  {%- set table = run_query(query) -%}
+  {%- do run_query("select set_config('search_path', " ~ mv_literal(old_path) ~ ", true)") -%}
+  {%- set found = [] -%}
+  {%- for row in table.rows -%}
+    {%- do found.append({
+        'oid': row['oid'], 'depth': row['depth'], 'schema': row['schema_name'],
+        'name': row['relation_name'], 'kind': row['kind'],
+        'drop_sql': row['drop_sql'], 'create_sql': row['create_sql'].split('\x1e')}) -%}
+  {%- endfor -%}
+  {{ return(found) }}
+{% endmacro %}

@@ -1,0 +1,62 @@
+{#
+  Runs a list of statements as one unit that cannot lose the previous view. Any error rolls
+  the unit back (a plpgsql sub-transaction), leaves the old view in place and is written to
+  the refresh log in the same transaction, which the materialization then commits before
+  failing the model. Without a guard the log row of a failure would roll back with it.
+  A unique-key violation is turned into a message naming the model, the key and one
+  duplicated value (Postgres names none for REFRESH ... CONCURRENTLY).
+#}
+{% macro mv_guarded_sql(log_id, action, target, statements, sql, unique_key) -%}
+  {%- set tag = '$mvq$' -%}
+  {%- for statement in statements + [sql] -%}
+    {%- if tag in statement -%}
+      {{ exceptions.raise_compiler_error(model.name ~ ": the SQL contains the reserved quote tag " ~ tag) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set log = adapter.quote(mv_meta_schema()) ~ '.refresh_log' -%}
+do $mv_guard$
+declare
+    v_started timestamptz := clock_timestamp();
+    v_rows bigint;
+    v_state text;
+    v_message text;
+    v_detail text;
+    v_duplicate text;
+begin
+    update {{ log }} set action = {{ mv_literal(action) }}, started_at = v_started where id = {{ log_id }};
+    begin
+{%- for statement in statements %}
+        execute {{ tag }}{{ statement }}{{ tag }};
+{%- endfor %}
+        execute {{ tag }}select count(*) from {{ target }}{{ tag }} into v_rows;
+        update {{ log }}
+           set status = 'success', finished_at = clock_timestamp(), rows_after = v_rows,
+               duration_seconds = extract(epoch from clock_timestamp() - v_started)
+         where id = {{ log_id }};
+    exception when others then
+        get stacked diagnostics v_state = returned_sqlstate, v_message = message_text,
+                                v_detail = pg_exception_detail;
+{%- if unique_key %}
+        if v_state in ('23505', '21000') then
+            begin
+                execute {{ tag }}select row({{ unique_key | join(', ') }})::text from (
+{{ sql }}
+) as mv_rows group by {{ unique_key | join(', ') }} having count(*) > 1 limit 1{{ tag }}
+                   into v_duplicate;
+            exception when others then
+                v_duplicate := null;
+            end;
+            v_message := format('model %s: unique_key (%s) is not unique: %s appears more than once. (%s)',
+                                {{ mv_literal(model.name) }}, {{ mv_literal(unique_key | join(', ')) }},
+                                coalesce(v_duplicate, 'a key'), v_message);
+        end if;
+{%- endif %}
+        update {{ log }}
+           set status = 'error', finished_at = clock_timestamp(),
+               duration_seconds = extract(epoch from clock_timestamp() - v_started),
+               error = v_message || coalesce(E'\n' || nullif(v_detail, ''), '') || ' [SQLSTATE ' || v_state || ']'
+         where id = {{ log_id }};
+    end;
+end
+$mv_guard$
+{%- endmacro %}

@@ -1,0 +1,39 @@
+{#
+  The refresh log. A row is inserted and committed before the work starts, so a run that is
+  killed leaves it 'running'; the next run marks such rows 'interrupted' once their backend
+  is gone. The guarded block fills in the outcome in the work's own transaction.
+#}
+{% macro mv_log_start(relation) %}
+  {%- set meta = adapter.quote(mv_meta_schema()) -%}
+  {% call statement('mv_log_interrupted') %}
+    update {{ meta }}.refresh_log l
+       set status = 'interrupted', finished_at = now(),
+           error = coalesce(l.error, 'the run stopped before recording an outcome (process killed or connection lost); its work was rolled back')
+     where l.status = 'running'
+       and not exists (select 1 from pg_stat_activity a
+                       where a.pid = l.backend_pid and a.backend_start <= l.started_at)
+  {% endcall %}
+  {%- set inserted = run_query(
+      "insert into " ~ meta ~ ".refresh_log (model, relation, invocation_id) values ("
+      ~ mv_literal(model.name) ~ ", " ~ mv_literal(relation.schema ~ '.' ~ relation.identifier) ~ ", "
+      ~ mv_literal(invocation_id) ~ ") returning id") -%}
+  {{ return(inserted.columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{# How the guarded block ended: none for success, else the error text. #}
+{% macro mv_log_outcome(log_id) %}
+  {%- set row = run_query("select status, error from " ~ adapter.quote(mv_meta_schema())
+                          ~ ".refresh_log where id = " ~ log_id).rows[0] -%}
+  {{ return(none if row['status'] == 'success' else (row['error'] or row['status'])) }}
+{% endmacro %}
+
+
+{% macro mv_log_skip(log_id, message) %}
+  {% call statement('mv_log_skip') %}
+    update {{ adapter.quote(mv_meta_schema()) }}.refresh_log
+       set action = 'skip', status = 'success', finished_at = clock_timestamp(),
+           duration_seconds = 0, error = {{ mv_literal(message) }}
+     where id = {{ log_id }}
+  {% endcall %}
+{% endmacro %}

@@ -1,0 +1,139 @@
+{#
+  materialized='materialized_view' for Postgres, overriding dbt-postgres's built-in by name.
+  What a run does (see README, "The materialized_view materialization"):
+    no relation yet                  -> create WITH DATA, with indexes, grants and comments
+    same fingerprint                 -> REFRESH CONCURRENTLY (unique_key) or plain REFRESH
+    new SQL / indexes, other kind,
+    or --full-refresh                -> rebuild under a temporary name and swap, keeping the
+                                        views that depend on it
+  Every run is written to the refresh log; a failure leaves the previous view serving.
+#}
+{% materialization materialized_view, adapter='postgres' %}
+  {%- set target = this.incorporate(type='materialized_view') -%}
+  {%- set model_sql = sql.strip().rstrip(';').strip() -%}
+  {%- set unique_key = mv_unique_key() -%}
+  {%- set collected = mv_collect_indexes(target, unique_key, post_hooks) -%}
+  {%- set indexes = collected.indexes -%}
+  {%- set fingerprint = mv_fingerprint(model_sql, indexes) -%}
+
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+
+  {{ mv_meta_ensure() }}
+  {%- set log_id = mv_log_start(target) -%}
+  {#- Commit the 'running' row now, so even a killed run leaves a trace. -#}
+  {{ adapter.commit() }}
+
+  {%- set planned = mv_choose_action(mv_describe(target), fingerprint) -%}
+  {{ mv_lock(target, exclusive=planned in ['create', 'rebuild']) }}
+  {%- set existing = mv_describe(target) -%}
+  {%- set action = mv_choose_action(existing, fingerprint) -%}
+
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+  {%- if action == 'skip' -%}
+    {%- set message = "Configuration changes were identified and `on_configuration_change` was set to `continue` for `" ~ target ~ "`" -%}
+    {{ exceptions.warn(message) }}
+    {{ mv_log_skip(log_id, message) }}
+    {% call statement('main') %}select 'skip'{% endcall %}
+  {%- elif action == 'fail' -%}
+    {%- set message = "Configuration changes were identified and `on_configuration_change` was set to `fail` for `" ~ target ~ "`" -%}
+    {{ mv_log_skip(log_id, message) }}
+    {{ adapter.commit() }}
+    {{ exceptions.raise_fail_fast_error(message) }}
+  {%- else -%}
+    {%- if action == 'create' -%}
+      {%- set statements = mv_create_sql(target, model_sql, indexes) -%}
+    {%- elif action == 'rebuild' -%}
+      {{ log('Applying REPLACE to: ' ~ target) }}
+      {%- set statements = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
+    {%- else -%}
+      {%- if action == 'refresh' and not (unique_key and not existing.populated) -%}
+        {{ exceptions.warn(model.name ~ " has no unique index on plain columns, so it is refreshed with a plain REFRESH that blocks its readers until it ends. Add config unique_key=[...] naming the columns that identify a row to refresh it CONCURRENTLY.") }}
+      {%- endif -%}
+      {%- set statements = mv_refresh_sql(target, action == 'refresh_concurrently') -%}
+    {%- endif -%}
+    {%- do statements.append(mv_state_save_sql(target, fingerprint, unique_key)) -%}
+
+    {% call statement('main') %}
+      {{ mv_guarded_sql(log_id, action, target, statements, model_sql, unique_key) }}
+    {% endcall %}
+    {%- set error = mv_log_outcome(log_id) -%}
+    {%- do store_raw_result(name='main', message={'create': 'created', 'rebuild': 'rebuilt', 'refresh': 'refreshed',
+                                     'refresh_concurrently': 'refreshed concurrently'}[action],
+                            code=action, rows_affected=-1) -%}
+    {%- if error is not none -%}
+      {#- Keep the log row of the failure; the work itself was rolled back. -#}
+      {{ adapter.commit() }}
+      {{ exceptions.raise_database_error(model.name ~ " (" ~ action ~ " of " ~ target ~ ") failed; the previous view is still in place.\n" ~ error) }}
+    {%- endif -%}
+
+    {% do persist_docs(target, model) %}
+    {% do apply_grants(target, config.get('grants'), should_revoke=action.startswith('refresh')) %}
+  {%- endif -%}
+
+  {{ run_hooks(collected.other_hooks, inside_transaction=True) }}
+  {{ adapter.commit() }}
+  {{ run_hooks(collected.other_hooks, inside_transaction=False) }}
+
+  {{ return({'relations': [target]}) }}
+{% endmaterialization %}
+
+
+{% macro mv_unique_key() -%}
+  {%- set unique_key = config.get('unique_key') -%}
+  {%- if unique_key is none or unique_key == [] -%}
+    {{ return([]) }}
+  {%- elif unique_key is string -%}
+    {{ return([unique_key]) }}
+  {%- endif -%}
+  {{ return(unique_key | list) }}
+{%- endmacro %}
+
+
+{% macro mv_choose_action(existing, fingerprint) -%}
+  {%- if existing is none -%}
+    {{ return('create') }}
+  {%- elif should_full_refresh() or existing.kind != 'm' -%}
+    {{ return('rebuild') }}
+  {%- elif existing.fingerprint != fingerprint or existing.built_oid != existing.oid -%}
+    {%- set on_change = config.get('on_configuration_change') or 'apply' -%}
+    {{ return({'apply': 'rebuild', 'continue': 'skip', 'fail': 'fail'}.get(on_change, 'rebuild')) }}
+  {%- elif existing.has_unique_index and existing.populated -%}
+    {{ return('refresh_concurrently') }}
+  {%- endif -%}
+  {{ return('refresh') }}
+{%- endmacro %}
+
+
+{#
+  Index specs from the unique_key, dbt's `indexes` config and mv_index post-hooks; the
+  remaining post-hooks are run as usual.
+#}
+{% macro mv_collect_indexes(relation, unique_key, hooks) -%}
+  {%- set indexes = [] -%}
+  {%- set other_hooks = [] -%}
+  {%- if unique_key -%}
+    {%- do indexes.append(mv_index_spec(relation, unique_key, unique=true,
+                                         name=config.get('unique_key_index_name') or relation.identifier[:52] ~ '_unique_key')) -%}
+  {%- endif -%}
+  {%- for index in config.get('indexes') or [] -%}
+    {%- do indexes.append(mv_index_spec(relation, index.get('columns'), unique=index.get('unique', false),
+                                         method=index.get('type') or 'btree')) -%}
+  {%- endfor -%}
+  {%- for hook in hooks -%}
+    {%- set rendered = render(hook.get('sql')) | trim -%}
+    {%- if rendered.startswith('/*mv_index ') -%}
+      {%- do indexes.append(fromjson(rendered[11:rendered.index('*/')])) -%}
+    {%- else -%}
+      {%- do other_hooks.append(hook) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set seen = [] -%}
+  {%- for index in indexes -%}
+    {%- if index.name in seen -%}
+      {{ exceptions.raise_compiler_error(model.name ~ ": two indexes are named " ~ index.name) }}
+    {%- endif -%}
+    {%- do seen.append(index.name) -%}
+  {%- endfor -%}
+  {{ return({'indexes': indexes, 'other_hooks': other_hooks}) }}
+{%- endmacro %}

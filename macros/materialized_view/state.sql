@@ -1,0 +1,61 @@
+{#
+  Change detection. dbt-postgres refreshes a materialized view with its old definition when
+  the model's SQL changed (dbt-labs/dbt-core#8862). We fingerprint what the relation is built
+  from — compiled SQL and index definitions — and keep it in mv_state with the OID built, so
+  a changed model, or a view replaced outside dbt, is rebuilt.
+#}
+{% macro mv_fingerprint(sql, indexes) -%}
+  {%- set parts = [sql | trim] -%}
+  {%- for index in indexes | sort(attribute='name') -%}
+    {%- do parts.append(index.name ~ ':' ~ ('unique ' if index.unique else '') ~ index.body) -%}
+  {%- endfor -%}
+  {{ return(local_md5(parts | join('\n--mv--\n'))) }}
+{%- endmacro %}
+
+
+{# What is in the database under the model's name, and what we last built there. #}
+{% macro mv_describe(relation) %}
+  {%- set meta = adapter.quote(mv_meta_schema()) -%}
+  {%- set query -%}
+    select c.oid::bigint as oid,
+           c.relkind::text as kind,
+           c.relispopulated as populated,
+           exists (
+               select 1 from pg_index x
+               where x.indrelid = c.oid and x.indisunique and x.indisvalid
+                 and x.indpred is null and x.indexprs is null
+           ) as has_unique_index,
+           s.fingerprint,
+           s.relation_oid::bigint as built_oid
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    left join {{ meta }}.mv_state s
+           on s.schema_name = n.nspname and s.relation_name = c.relname
+    where n.nspname = {{ mv_literal(relation.schema) }}
+      and c.relname = {{ mv_literal(relation.identifier) }}
+      and c.relkind in ('r', 'p', 'v', 'm', 'f')
+  {%- endset -%}
+  {%- set rows = run_query(query).rows -%}
+  {%- if rows | length == 0 -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set row = rows[0] -%}
+  {{ return({'oid': row['oid'], 'kind': row['kind'], 'populated': row['populated'],
+             'has_unique_index': row['has_unique_index'], 'fingerprint': row['fingerprint'],
+             'built_oid': row['built_oid']}) }}
+{% endmacro %}
+
+
+{# Statement that records what `relation` was built from (run inside the guarded block). #}
+{% macro mv_state_save_sql(relation, fingerprint, unique_key) -%}
+  insert into {{ adapter.quote(mv_meta_schema()) }}.mv_state
+      (schema_name, relation_name, model, relation_oid, fingerprint, unique_key, updated_at)
+  values ({{ mv_literal(relation.schema) }}, {{ mv_literal(relation.identifier) }},
+          {{ mv_literal(model.name) }}, {{ mv_literal(relation.render()) }}::regclass,
+          {{ mv_literal(fingerprint) }},
+          {{ mv_literal(unique_key | join(', ')) if unique_key else 'null' }}, now())
+  on conflict (schema_name, relation_name) do update
+      set model = excluded.model, relation_oid = excluded.relation_oid,
+          fingerprint = excluded.fingerprint, unique_key = excluded.unique_key,
+          updated_at = excluded.updated_at
+{%- endmacro %}
