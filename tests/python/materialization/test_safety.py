@@ -75,6 +75,21 @@ def test_a_plain_refresh_blocks_readers(mv_project: DbtProject) -> None:
     assert run.wait(timeout=60) == 0
 
 
+def test_readers_see_the_old_rows_while_a_rebuild_builds_the_new_view(mv_project: DbtProject) -> None:
+    mv_project.write_model("slow_mv", _slow_model(mv_project))
+    mv_project.dbt("run")
+    mv_project.sql(f"update {mv_project.source_schema}.slow set seconds = 3")
+    mv_project.write_model("slow_mv", _slow_model(mv_project, extra="where i.id <= 50\n"))
+    run = mv_project.popen("run")
+    _wait_for_backend(mv_project, "create materialized view")
+    elapsed = _read_with_lock_timeout(mv_project, f"{mv_project.schema}.slow_mv")
+    old_rows = mv_project.scalar(f"select count(*) from {mv_project.schema}.slow_mv")
+    assert run.wait(timeout=60) == 0
+    assert elapsed < 1.0
+    assert old_rows == 100
+    assert mv_project.scalar(f"select count(*) from {mv_project.schema}.slow_mv") == 50
+
+
 def test_upstream_rebuilt_alone_keeps_its_dependants(mv_project: DbtProject) -> None:
     src = mv_project.source_schema
     mv_project.sql("do $$ begin create role mvt_reader; exception when duplicate_object "
