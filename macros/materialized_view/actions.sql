@@ -4,8 +4,9 @@
     refresh  unchanged definition: CONCURRENTLY when a unique index allows it, so readers
              are never blocked; a plain REFRESH otherwise;
     rebuild  changed definition, index set, relation kind or --full-refresh: build the new
-             view under a temporary name with its indexes, then drop the dependants, swap,
-             and recreate the dependants on the new view, all in one transaction.
+             view under a temporary name with its indexes, and new copies of the views that
+             depend on it reading the new one; then drop the old ones and rename the new
+             ones into place. All in one transaction; only the final renames block readers.
 #}
 {% macro mv_create_sql(relation, sql, indexes) -%}
   {%- set statements = ['create materialized view ' ~ relation ~ ' as\n' ~ sql ~ '\nwith data'] -%}
@@ -22,28 +23,69 @@
 
 
 {% macro mv_rebuild_sql(existing, target, sql, indexes, dependants) -%}
-  {%- set staging = mv_sibling(target, '__mv_new') -%}
+  {%- set staging = mv_sibling(target) -%}
+  {%- set renames = {target.schema ~ '.' ~ target.identifier: mv_qualified(staging.schema, staging.identifier)} -%}
+  {%- for dependant in dependants -%}
+    {%- do renames.update({dependant.schema ~ '.' ~ dependant.name:
+                           mv_qualified(dependant.schema, mv_staging_name(dependant.name))}) -%}
+  {%- endfor -%}
+  {#- 1. Build the new relation and new copies of its dependants on it; readers are not blocked. -#}
   {%- set statements = ['drop materialized view if exists ' ~ staging] -%}
   {%- do statements.extend(mv_create_sql(staging, sql, [])) -%}
   {%- for index in indexes -%}
-    {%- do statements.append(mv_index_create_sql(staging, index, mv_staging_index_name(index))) -%}
+    {%- do statements.append(mv_index_create_sql(staging, index, mv_staging_index_name(index.name))) -%}
   {%- endfor -%}
+  {%- for dependant in dependants -%}
+    {%- set word = mv_kind_word(dependant.kind) -%}
+    {%- set copy = mv_qualified(dependant.schema, mv_staging_name(dependant.name)) -%}
+    {%- do statements.append('drop ' ~ word ~ ' if exists ' ~ copy) -%}
+    {%- do statements.append('create ' ~ word ~ ' ' ~ copy ~ dependant.options ~ ' as\n'
+                             ~ mv_retarget(dependant.definition, renames)
+                             ~ (('\nwith data' if dependant.populated else '\nwith no data') if dependant.kind == 'm' else '')) -%}
+    {%- for index in dependant.indexes -%}
+      {%- set renamed = modules.re.sub('^(CREATE (?:UNIQUE )?INDEX )(\\S+)( ON )',
+                                        '\\g<1>' ~ adapter.quote(mv_staging_index_name(index.name)) ~ '\\g<3>',
+                                        index.definition) -%}
+      {%- do statements.append(mv_retarget(renamed, renames)) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {#- 2. Swap: only catalog changes from here on, so readers wait milliseconds. -#}
   {%- for dependant in dependants | reverse -%}
-    {%- do statements.append(dependant.drop_sql) -%}
+    {%- do statements.append('drop ' ~ mv_kind_word(dependant.kind) ~ ' ' ~ mv_qualified(dependant.schema, dependant.name)) -%}
   {%- endfor -%}
   {%- do statements.append('drop ' ~ mv_kind_word(existing.kind) ~ ' ' ~ target) -%}
   {%- do statements.append('alter materialized view ' ~ staging ~ ' rename to ' ~ adapter.quote(target.identifier)) -%}
   {%- for index in indexes -%}
-    {%- do statements.append('alter index ' ~ adapter.quote(target.schema) ~ '.' ~ adapter.quote(mv_staging_index_name(index))
-                             ~ ' rename to ' ~ adapter.quote(index.name)) -%}
+    {%- do statements.append(mv_index_rename_sql(target.schema, index.name)) -%}
   {%- endfor -%}
   {%- for dependant in dependants -%}
-    {%- do statements.extend(dependant.create_sql) -%}
+    {%- do statements.append('alter ' ~ mv_kind_word(dependant.kind) ~ ' '
+                             ~ mv_qualified(dependant.schema, mv_staging_name(dependant.name))
+                             ~ ' rename to ' ~ adapter.quote(dependant.name)) -%}
+    {%- for index in dependant.indexes -%}
+      {%- do statements.append(mv_index_rename_sql(dependant.schema, index.name)) -%}
+    {%- endfor -%}
+    {%- do statements.extend(dependant.finish_sql) -%}
     {%- if dependant.kind == 'm' -%}
       {%- do statements.append(mv_dependant_rebuilt_sql(dependant)) -%}
     {%- endif -%}
   {%- endfor -%}
   {{ return(statements) }}
+{%- endmacro %}
+
+
+{% macro mv_index_rename_sql(schema, name) -%}
+  alter index {{ mv_qualified(schema, mv_staging_index_name(name)) }} rename to {{ adapter.quote(name) }}
+{%- endmacro %}
+
+
+{% macro mv_qualified(schema, name) -%}
+  {{ return(adapter.quote(schema) ~ '.' ~ adapter.quote(name)) }}
+{%- endmacro %}
+
+
+{% macro mv_staging_name(name) -%}
+  {{ return(name[:55] ~ '__mv_new') }}
 {%- endmacro %}
 
 
@@ -65,14 +107,14 @@
 {%- endmacro %}
 
 
-{% macro mv_sibling(relation, suffix) -%}
-  {{ return(relation.incorporate(path={'identifier': relation.identifier[:63 - suffix | length] ~ suffix},
+{% macro mv_sibling(relation) -%}
+  {{ return(relation.incorporate(path={'identifier': mv_staging_name(relation.identifier)},
                                  type='materialized_view')) }}
 {%- endmacro %}
 
 
-{% macro mv_staging_index_name(index) -%}
-  {{ return('mv_new_' ~ local_md5(index.name)[:20]) }}
+{% macro mv_staging_index_name(name) -%}
+  {{ return('mv_new_' ~ local_md5(name)[:20]) }}
 {%- endmacro %}
 
 

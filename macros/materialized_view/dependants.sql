@@ -2,8 +2,8 @@
   Views and materialized views that read a relation are bound to its OID, not its name:
   after a rename they follow the old relation, and dropping it needs CASCADE. To rebuild
   without losing them, capture every dependant (transitively) with everything needed to
-  recreate it — definition, indexes, comments, grants, owner — then drop and recreate them
-  around the swap, in the same transaction.
+  recreate it: definition, indexes, comments, grants, owner. The rebuild then builds new
+  copies of them on the new relation before the swap (see mv_rebuild_sql).
 #}
 {% macro mv_dependants(relation_oid) %}
   {%- set old_path = run_query("select current_setting('search_path')").columns[0].values()[0] -%}
@@ -31,46 +31,38 @@
         select oid, max(depth) as depth from tree group by oid
     )
     select
-        c.oid::bigint as oid,
         dep.depth,
         n.nspname as schema_name,
         c.relname as relation_name,
         c.relkind::text as kind,
-        format('drop %s %I.%I',
-               case c.relkind when 'm' then 'materialized view' else 'view' end,
-               n.nspname, c.relname) as drop_sql,
-        array_to_string(array[
-            format('create %s %I.%I%s as %s%s',
-                   case c.relkind when 'm' then 'materialized view' else 'view' end,
-                   n.nspname, c.relname,
-                   case when c.reloptions is not null
-                        then ' with (' || array_to_string(c.reloptions, ', ') || ')' else '' end,
-                   rtrim(pg_get_viewdef(c.oid), E'; \n'),
-                   case when c.relkind <> 'm' then ''
-                        when c.relispopulated then E'\nwith data' else E'\nwith no data' end),
-            format('alter %s %I.%I owner to %I',
-                   case c.relkind when 'm' then 'materialized view' else 'view' end,
-                   n.nspname, c.relname, pg_get_userbyid(c.relowner))
-        ]
-        || array(select pg_get_indexdef(x.indexrelid) from pg_index x where x.indrelid = c.oid
-                 order by x.indexrelid)
-        || array(select format('comment on %s %I.%I is %L',
-                               case c.relkind when 'm' then 'materialized view' else 'view' end,
-                               n.nspname, c.relname, d.description)
-                 from pg_description d
-                 where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0)
-        || array(select format('comment on column %I.%I.%I is %L', n.nspname, c.relname,
-                               a.attname, d.description)
-                 from pg_description d
-                 join pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid
-                 where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid > 0
-                 order by a.attnum)
-        || array(select format('grant %s on %I.%I to %s', g.privilege_type, n.nspname, c.relname,
-                               case when g.grantee = 0 then 'public'
-                                    else quote_ident(pg_get_userbyid(g.grantee)) end)
-                 from aclexplode(c.relacl) g
-                 where g.grantee <> c.relowner),
-        chr(30)) as create_sql
+        c.relispopulated as populated,
+        coalesce(' with (' || array_to_string(c.reloptions, ', ') || ')', '') as options,
+        rtrim(pg_get_viewdef(c.oid), E'; \n') as definition,
+        array_to_string(array(
+            select i.relname || chr(31) || pg_get_indexdef(x.indexrelid)
+            from pg_index x join pg_class i on i.oid = x.indexrelid
+            where x.indrelid = c.oid order by i.relname), chr(30)) as indexes,
+        array_to_string(
+            array[format('alter %s %I.%I owner to %I',
+                         case c.relkind when 'm' then 'materialized view' else 'view' end,
+                         n.nspname, c.relname, pg_get_userbyid(c.relowner))]
+            || array(select format('comment on %s %I.%I is %L',
+                                   case c.relkind when 'm' then 'materialized view' else 'view' end,
+                                   n.nspname, c.relname, d.description)
+                     from pg_description d
+                     where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0)
+            || array(select format('comment on column %I.%I.%I is %L', n.nspname, c.relname,
+                                   a.attname, d.description)
+                     from pg_description d
+                     join pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid
+                     where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid > 0
+                     order by a.attnum)
+            || array(select format('grant %s on %I.%I to %s', g.privilege_type, n.nspname, c.relname,
+                                   case when g.grantee = 0 then 'public'
+                                        else quote_ident(pg_get_userbyid(g.grantee)) end)
+                     from aclexplode(c.relacl) g
+                     where g.grantee <> c.relowner),
+            chr(30)) as finish_sql
     from dependant dep
     join pg_class c on c.oid = dep.oid
     join pg_namespace n on n.oid = c.relnamespace
@@ -81,10 +73,34 @@
   {%- do run_query("select set_config('search_path', " ~ mv_literal(old_path) ~ ", true)") -%}
   {%- set found = [] -%}
   {%- for row in table.rows -%}
+    {%- set indexes = [] -%}
+    {%- for entry in (row['indexes'] or '').split('\x1e') if entry -%}
+      {%- set parts = entry.split('\x1f') -%}
+      {%- do indexes.append({'name': parts[0], 'definition': parts[1]}) -%}
+    {%- endfor -%}
     {%- do found.append({
-        'oid': row['oid'], 'depth': row['depth'], 'schema': row['schema_name'],
-        'name': row['relation_name'], 'kind': row['kind'],
-        'drop_sql': row['drop_sql'], 'create_sql': row['create_sql'].split('\x1e')}) -%}
+        'depth': row['depth'], 'schema': row['schema_name'], 'name': row['relation_name'],
+        'kind': row['kind'], 'populated': row['populated'], 'options': row['options'],
+        'definition': row['definition'], 'indexes': indexes,
+        'finish_sql': row['finish_sql'].split('\x1e')}) -%}
   {%- endfor -%}
   {{ return(found) }}
 {% endmacro %}
+
+
+{#
+  `text` with every qualified reference to a key of `renames` ("schema.name") pointed at its
+  value, in the plain or quoted spelling pg_get_viewdef / pg_get_indexdef use.
+#}
+{% macro mv_retarget(text, renames) -%}
+  {%- set ns = namespace(text=text) -%}
+  {%- for old, new in renames.items() -%}
+    {%- set schema, name = old.split('.', 1) -%}
+    {%- for spelling in [schema ~ '.' ~ name, adapter.quote(schema) ~ '.' ~ adapter.quote(name),
+                         schema ~ '.' ~ adapter.quote(name), adapter.quote(schema) ~ '.' ~ name] -%}
+      {%- set pattern = '(?<![\\w".])' ~ modules.re.escape(spelling) ~ '(?![\\w"])' -%}
+      {%- set ns.text = modules.re.sub(pattern, new.replace('\\', '\\\\'), ns.text) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(ns.text) }}
+{%- endmacro %}

@@ -51,7 +51,7 @@
 
 {# `col`, `col desc nulls last` or `(expression) desc`: expressions get their parentheses. #}
 {% macro mv_index_key(column) -%}
-  {%- set match = modules.re.match('^\s*(.*?)((\s+(asc|desc))?(\s+nulls\s+(first|last))?)\s*$', column, modules.re.I) -%}
+  {%- set match = modules.re.match('^\\s*(.*?)((\\s+(asc|desc))?(\\s+nulls\\s+(first|last))?)\\s*$', column, modules.re.I) -%}
   {%- set expression = match.group(1) -%}
   {%- set ordering = match.group(2) | lower -%}
   {%- if not modules.re.match('^("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)$', expression) and not expression.startswith('(') -%}

@@ -100,6 +100,8 @@ def test_upstream_rebuilt_alone_keeps_its_dependants(mv_project: DbtProject) -> 
         "{{ config(unique_key=['id'], grants={'select': ['mvt_reader']}, "
         "post_hook=[mv_index(['doubled desc'], name='down_doubled')]) }}\n"
         "select id, v * 2 as doubled from {{ ref('up') }}\n"))
+    mv_project.write_model("top", "{{ config(unique_key=['n']) }}\n"
+                                  "select count(*) as n, sum(doubled) as total from {{ ref('down') }}\n")
     mv_project.dbt("run")
     schema = mv_project.schema
     mv_project.sql(f"create view {schema}.down_report as select sum(doubled) as total "
@@ -112,6 +114,7 @@ def test_upstream_rebuilt_alone_keeps_its_dependants(mv_project: DbtProject) -> 
     mv_project.dbt("run", "-s", "up")
 
     assert mv_project.scalar(f"select total from {schema}.down_report") == 2 * 10 * 5050
+    assert mv_project.scalar(f"select total from {schema}.top") == 2 * 10 * 5050
     assert mv_project.scalar(
         "select count(*) from pg_depend d join pg_rewrite r on r.oid = d.objid "
         "where r.ev_class = %s::regclass and d.refobjid = %s::regclass",
@@ -124,6 +127,7 @@ def test_upstream_rebuilt_alone_keeps_its_dependants(mv_project: DbtProject) -> 
                              (f"{schema}.down_report",))
     assert mv_project.scalar("select count(*) from pg_indexes where indexname = 'down_doubled'") == 1
     assert mv_project.log("down")[-1][0] == "rebuild"
+    assert mv_project.log("top")[-1][0] == "rebuild"
     # The recreated dependant still matches its model: the next run only refreshes it.
     mv_project.dbt("run")
     assert mv_project.log("down")[-1][:2] == ("refresh_concurrently", "success")
