@@ -99,11 +99,11 @@
       returning model
   )
   insert into {{ meta }}.refresh_log
-      (model, relation, action, status, finished_at, duration_seconds, rows_after, invocation_id, error)
+      (model, relation, action, status, finished_at, duration_seconds, rows_after, invocation_id, note)
   select coalesce((select model from state), {{ mv_literal(dependant.name) }}),
          {{ mv_literal(dependant.schema ~ '.' ~ dependant.name) }}, 'rebuild', 'success', clock_timestamp(), 0,
          (select count(*) from {{ name }}), {{ mv_literal(invocation_id) }},
-         {{ mv_literal('recreated on the rebuilt ' ~ model.name ~ ' (dependant)') }}
+         {{ mv_literal('dependant recreated on the rebuilt ' ~ model.name) }}
 {%- endmacro %}
 
 

@@ -15,6 +15,7 @@
   {%- set collected = mv_collect_indexes(target, unique_key, post_hooks) -%}
   {%- set indexes = collected.indexes -%}
   {%- set fingerprint = mv_fingerprint(model_sql, indexes) -%}
+  {%- do mv_refresh_strategy() -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
 
@@ -24,7 +25,7 @@
   {{ adapter.commit() }}
 
   {%- set planned = mv_choose_action(mv_describe(target), fingerprint) -%}
-  {{ mv_lock(target, exclusive=planned in ['create', 'rebuild']) }}
+  {{ mv_lock(target, exclusive=planned in ['create', 'rebuild', 'refresh_swap']) }}
   {%- set existing = mv_describe(target) -%}
   {%- set action = mv_choose_action(existing, fingerprint) -%}
 
@@ -35,6 +36,10 @@
     {{ exceptions.warn(message) }}
     {{ mv_log_skip(log_id, message) }}
     {% call statement('main') %}select 'skip'{% endcall %}
+  {%- elif action == 'skip_fresh' -%}
+    {{ mv_log_skip(log_id, 'already rebuilt in this run on its refreshed upstream') }}
+    {% call statement('main') %}select 'skip'{% endcall %}
+    {%- do store_raw_result(name='main', message='fresh: rebuilt with its upstream', code='skip', rows_affected=-1) -%}
   {%- elif action == 'fail' -%}
     {%- set message = "Configuration changes were identified and `on_configuration_change` was set to `fail` for `" ~ target ~ "`" -%}
     {{ mv_log_skip(log_id, message) }}
@@ -43,8 +48,8 @@
   {%- else -%}
     {%- if action == 'create' -%}
       {%- set statements = mv_create_sql(target, model_sql, indexes) -%}
-    {%- elif action == 'rebuild' -%}
-      {{ log('Applying REPLACE to: ' ~ target) }}
+    {%- elif action in ['rebuild', 'refresh_swap'] -%}
+      {%- if action == 'rebuild' -%}{{ log('Applying REPLACE to: ' ~ target) }}{%- endif -%}
       {%- set statements = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
     {%- else -%}
       {%- if action == 'refresh' and not (unique_key and not existing.populated) -%}
@@ -59,7 +64,8 @@
     {% endcall %}
     {%- set error = mv_log_outcome(log_id) -%}
     {%- do store_raw_result(name='main', message={'create': 'created', 'rebuild': 'rebuilt', 'refresh': 'refreshed',
-                                     'refresh_concurrently': 'refreshed concurrently'}[action],
+                                     'refresh_concurrently': 'refreshed concurrently',
+                                     'refresh_swap': 'refreshed by swap'}[action],
                             code=action, rows_affected=-1) -%}
     {%- if error is not none -%}
       {#- Keep the log row of the failure; the work itself was rolled back. -#}
@@ -68,7 +74,7 @@
     {%- endif -%}
 
     {% do persist_docs(target, model) %}
-    {% do apply_grants(target, config.get('grants'), should_revoke=action.startswith('refresh')) %}
+    {% do apply_grants(target, config.get('grants'), should_revoke=action in ['refresh', 'refresh_concurrently']) %}
   {%- endif -%}
 
   {{ run_hooks(collected.other_hooks, inside_transaction=True) }}
@@ -90,6 +96,20 @@
 {%- endmacro %}
 
 
+{#
+  How an unchanged view is refreshed: 'concurrently' (REFRESH ... CONCURRENTLY, the default)
+  or 'swap' (build a new copy and swap it in, like a rebuild; cheaper when most rows change,
+  since CONCURRENTLY diffs old and new rows). Neither blocks readers.
+#}
+{% macro mv_refresh_strategy() -%}
+  {%- set strategy = config.get('refresh_strategy') or 'concurrently' -%}
+  {%- if strategy not in ['concurrently', 'swap'] -%}
+    {{ exceptions.raise_compiler_error(model.name ~ ": refresh_strategy must be 'concurrently' or 'swap', got '" ~ strategy ~ "'") }}
+  {%- endif -%}
+  {{ return(strategy) }}
+{%- endmacro %}
+
+
 {% macro mv_choose_action(existing, fingerprint) -%}
   {%- if existing is none -%}
     {{ return('create') }}
@@ -98,6 +118,12 @@
   {%- elif existing.fingerprint != fingerprint or existing.built_oid != existing.oid -%}
     {%- set on_change = config.get('on_configuration_change') or 'apply' -%}
     {{ return({'apply': 'rebuild', 'continue': 'skip', 'fail': 'fail'}.get(on_change, 'rebuild')) }}
+  {%- endif -%}
+  {%- set strategy = mv_refresh_strategy() -%}
+  {%- if mv_rebuilt_in_this_run(this, existing.oid) -%}
+    {{ return('skip_fresh') }}
+  {%- elif strategy == 'swap' -%}
+    {{ return('refresh_swap') }}
   {%- elif existing.has_unique_index and existing.populated -%}
     {{ return('refresh_concurrently') }}
   {%- endif -%}

@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro mv_meta_version() -%}
-  {{ return('mv_meta v1') }}
+  {{ return('mv_meta v2') }}
 {%- endmacro %}
 
 {% macro mv_meta_ensure() %}
@@ -42,6 +42,7 @@
           invocation_id    text,
           backend_pid      integer not null default pg_backend_pid()
       );
+      alter table {{ meta }}.refresh_log add column if not exists note text;
       create index if not exists refresh_log_relation_idx on {{ meta }}.refresh_log (relation, id desc);
       comment on table {{ meta }}.refresh_log is 'Every create / refresh / rebuild / skip of a materialized view by the materialized_view materialization, with its outcome.';
       create table if not exists {{ meta }}.mv_state (
@@ -85,7 +86,7 @@
           lr.started_at as last_started_at,
           lr.finished_at as last_finished_at,
           lr.duration_seconds as last_duration_seconds,
-          lr.error as last_error,
+          case when lr.status <> 'success' then lr.error end as last_error,
           ls.finished_at as last_success_at
       from {{ meta }}.mv_state s
       left join pg_namespace n on n.nspname = s.schema_name

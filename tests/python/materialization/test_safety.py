@@ -250,3 +250,31 @@ def test_docs_generate_lists_the_columns_of_materialized_views(mv_project: DbtPr
     columns = catalog["nodes"]["model.mvt.items_mv"]["columns"]
     assert list(columns) == ["id", "v"]
     assert catalog["nodes"]["model.mvt.items_mv"]["metadata"]["type"] == "MATERIALIZED VIEW"
+
+
+def test_swap_strategy_refreshes_without_blocking_and_dependants_are_not_refreshed_twice(
+    mv_project: DbtProject,
+) -> None:
+    src = mv_project.source_schema
+    mv_project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
+                                 + SLOW_SELECT.format(src=src))
+    mv_project.write_model("down", "{{ config(unique_key=['id']) }}\n"
+                                   "select id, v * 2 as doubled from {{ ref('up') }}\n")
+    mv_project.dbt("run")
+    mv_project.sql(f"insert into {src}.items values (101, 101)")
+    mv_project.sql(f"update {src}.slow set seconds = 3")
+    run = mv_project.popen("run")
+    _wait_for_backend(mv_project, "create materialized view")
+    elapsed = _read_with_lock_timeout(mv_project, f"{mv_project.schema}.down")
+    assert run.wait(timeout=60) == 0
+    assert elapsed < 1.0
+    assert mv_project.scalar(f"select count(*) from {mv_project.schema}.down") == 101
+    assert [row[0] for row in mv_project.log("up")] == ["create", "refresh_swap"]
+    assert [row[0] for row in mv_project.log("down")] == ["create", "rebuild", "skip"]
+
+
+def test_an_unknown_refresh_strategy_is_refused(mv_project: DbtProject) -> None:
+    mv_project.write_model("items_mv", "{{ config(refresh_strategy='sometimes') }}\n"
+                                       f"select id from {mv_project.source_schema}.items\n")
+    result = mv_project.dbt("run", expect_ok=False)
+    assert "items_mv: refresh_strategy must be 'concurrently' or 'swap', got 'sometimes'" in result.stdout
