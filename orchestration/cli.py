@@ -113,5 +113,53 @@ def demo() -> None:
     console.print(summary.next_steps())
 
 
+@app.command("bench")
+def bench_command(
+    scale: Annotated[str, typer.Option(
+        help="Data scale: S, M or L, or a fraction such as M/2 (reloaded if another is loaded).")]
+    = "S",
+    json_file: Annotated[str | None, typer.Option(
+        "--json", help="Also write every figure to this JSON file.")] = None,
+    scaling: Annotated[bool | None, typer.Option(
+        "--scaling/--no-scaling",
+        help="Measure the mart at S, M/4, M/2 and M (reloads data; default: on at M only).")]
+    = None,
+    scaling_up_to: Annotated[str, typer.Option(
+        help="Largest scale of the scaling part: M, or L to add L.")] = "M",
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Few repetitions (smoke test): every figure, roughly.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the demo data.")] = 1,
+    reload: Annotated[bool, typer.Option(
+        "--reload", help="Reload the demo data even if this scale is loaded.")] = False,
+    skip: Annotated[list[str] | None, typer.Option(
+        help="Skip a section: refresh_cost, dashboard, availability, orchestration_overhead, "
+             "scaling (repeatable).")] = None,
+    reader_pause_ms: Annotated[float, typer.Option(
+        help="Pause of each dashboard reader between two queries.")] = 20.0,
+) -> None:
+    """Benchmark the retail mart: refresh cost, reads during refresh, dashboard queries,
+    orchestration overhead, scaling; a table of the figures and targets (and JSON)."""
+    from pathlib import Path
+
+    from orchestration.bench.context import BenchContext, default_work_dir
+    from orchestration.bench.report import render
+    from orchestration.bench.runner import BenchOptions, run_bench
+
+    options = BenchOptions(scale=scale, seed=seed, quick=quick, scaling=scaling,
+                           scaling_up_to=scaling_up_to, reload=reload,
+                           reader_pause_ms=reader_pause_ms, skip=tuple(skip or ()))
+    context = BenchContext(_settings(), work_dir=default_work_dir(), console=console)
+    try:
+        results = run_bench(context, options,
+                            json_path=Path(json_file) if json_file else None)
+    except ValueError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    # Wide tables: never squeezed to 80 columns when the output is a file or a pipe.
+    (console if console.is_terminal else Console(width=200)).print(render(results))
+    if results.get("errors"):
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,66 @@
+"""Building the mart before measuring it, through the materialization (`dbt run`).
+
+After a data (re)load every row changes, so diffing old and new rows with REFRESH CONCURRENTLY
+would measure nothing useful and take long: the mart's views are dropped (dependants first,
+never CASCADE) and `dbt run` creates them afresh, so every scale starts from freshly written
+views. Otherwise a plain `dbt run` creates missing views, rebuilds changed ones and refreshes
+the others concurrently. What the materialization did to each view comes from its refresh log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg2
+
+from orchestration.bench import refresh_log
+from orchestration.bench.context import BenchContext
+from orchestration.bench.mart import Mart
+
+
+def drop_views(ctx: BenchContext, mart: Mart) -> list[str]:
+    """Drop the mart's views, dependants first; the names dropped."""
+    dropped = []
+    with ctx.cursor() as cur:
+        for view in reversed(mart.views):
+            cur.execute("select to_regclass(%s) is not null", (view.regclass,))
+            row = cur.fetchone()
+            if row and row[0]:
+                cur.execute(f"drop materialized view {view.qualified}")
+                dropped.append(view.name)
+    return dropped
+
+
+def build_mart(ctx: BenchContext, mart: Mart, *, fresh: bool) -> dict[str, Any]:
+    args = ["run", "-s", mart.selector()]
+    dropped: list[str] = []
+    if fresh:
+        try:
+            dropped = drop_views(ctx, mart)
+        except psycopg2.Error as error:
+            ctx.say(f"  cannot drop the views ({str(error).strip()}); rebuilding with --full-refresh")
+            args.append("--full-refresh")
+    ctx.say(f"building the mart: dbt {' '.join(args)}"
+            + (f" (views dropped first: {', '.join(dropped)})" if dropped else ""))
+    first = refresh_log.max_id(ctx, mart)
+    run = ctx.dbt(args, check=fresh)
+    failed: dict[str, Any] | None = None
+    if run.returncode != 0:
+        # Keep measuring, but say so: the materialization could not update the views in place.
+        errors = [row for row in refresh_log.rows_since(ctx, mart, first) if row["status"] == "error"]
+        failed = {"command": f"dbt {' '.join(args)}", "returncode": run.returncode,
+                  "log_file": str(run.log_file), "refresh_log_errors": errors}
+        why = "; ".join(f"{e['model']} {e['action']}: {e['error']}" for e in errors)
+        ctx.say(f"[red]  dbt {' '.join(args)} failed[/red] ({why or run.log_file});"
+                " dropping the views and creating them afresh")
+        dropped = drop_views(ctx, mart)
+        first = refresh_log.max_id(ctx, mart)
+        run = ctx.dbt(args)
+    log = refresh_log.rows_since(ctx, mart, first)
+    sql = refresh_log.sql_seconds(log)
+    ctx.say(f"  built in {run.seconds:.1f} s (SQL {sql:.1f} s): "
+            + ", ".join(f"{row['model']} {row['action']}" for row in log))
+    return {"command": f"dbt {' '.join(args)}", "dropped_first": dropped,
+            "wall_seconds": round(run.seconds, 3), "sql_seconds": sql, "refresh_log": log,
+            "actions": sorted({str(row["action"]) for row in log}),
+            **({"first_attempt_failed": failed} if failed else {})}

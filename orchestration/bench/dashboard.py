@@ -1,0 +1,101 @@
+"""Dashboard queries on the views against the same questions over the raw tables.
+
+Each query runs `view_runs` times on its view (after warm-up) and `raw_runs` times over the
+raw tables (see `queries`); the speed-up is the ratio of the medians. EXPLAIN (FORMAT JSON) of
+the view query says whether it reads through an index; the rows of both are compared.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from orchestration.bench.context import BenchContext, Cursor
+from orchestration.bench.mart import Mart
+from orchestration.bench.queries import DashboardQuery, normalise_rows
+from orchestration.bench.stats import median, ratio, summary
+
+INDEX_NODES = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+
+
+def _plan_nodes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []) or []:
+        yield from _plan_nodes(child)
+
+
+def index_usage(cur: Cursor, sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    cur.execute("explain (format json) " + sql, params)
+    row = cur.fetchone()
+    assert row is not None
+    document = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    nodes = list(_plan_nodes(document[0]["Plan"]))
+    index_nodes = [n for n in nodes if n.get("Node Type") in INDEX_NODES]
+    return {
+        "uses_index": bool(index_nodes),
+        "index_nodes": [f"{n['Node Type']} on {n.get('Index Name')}" for n in index_nodes],
+        "node_types": [str(n.get("Node Type")) for n in nodes],
+    }
+
+
+def _time(cur: Cursor, sql: str, params: Mapping[str, Any]) -> tuple[float, list[tuple[Any, ...]]]:
+    started = time.perf_counter()
+    cur.execute(sql, params)
+    rows = cur.fetchall()
+    return time.perf_counter() - started, rows
+
+
+def measure_query(cur: Cursor, mart: Mart, query: DashboardQuery, params: Mapping[str, Any],
+                  view_runs: int, raw_runs: int) -> dict[str, Any]:
+    view_sql = query.on_view(mart)
+    raw_sql = query.on_raw(mart)
+    for _ in range(3):
+        _, view_rows = _time(cur, view_sql, params)
+    view_times = [_time(cur, view_sql, params)[0] for _ in range(view_runs)]
+    raw_times: list[float] = []
+    raw_rows: list[tuple[Any, ...]] = []
+    for _ in range(raw_runs):
+        seconds, raw_rows = _time(cur, raw_sql, params)
+        raw_times.append(seconds)
+    view_ms = summary(view_times, scale=1000.0, digits=3)
+    raw_ms = summary(raw_times, scale=1000.0, digits=1)
+    return {
+        "question": query.question,
+        "view": query.view,
+        "rows": len(view_rows),
+        "view_ms": view_ms,
+        "raw_ms": raw_ms,
+        "speedup": ratio(median(raw_times), median(view_times), digits=1),
+        **index_usage(cur, view_sql, params),
+        "same_rows_as_raw": normalise_rows(view_rows) == normalise_rows(raw_rows),
+        "sql": " ".join(query.sql.split()),
+    }
+
+
+def measure(ctx: BenchContext, mart: Mart, queries: list[DashboardQuery],
+            params: Mapping[str, Any], *, view_runs: int, raw_runs: int) -> dict[str, Any]:
+    ctx.say(f"dashboard: {len(queries)} queries, {view_runs} runs on the views, "
+            f"{raw_runs} over the raw tables")
+    results: dict[str, Any] = {}
+    conn = ctx.connect(autocommit=True, application_name="analytics-bench-dashboard")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set statement_timeout = '30min'")
+            for query in queries:
+                result = measure_query(cur, mart, query, params, view_runs, raw_runs)
+                results[query.name] = result
+                ctx.say(f"  {query.name}: p50 {result['view_ms']['p50']} ms, p95 "
+                        f"{result['view_ms']['p95']} ms, raw {result['raw_ms']['p50']} ms, "
+                        f"x{result['speedup']}, index {result['uses_index']}")
+    finally:
+        conn.close()
+    return {
+        "view_runs": view_runs,
+        "raw_runs": raw_runs,
+        "parameters": dict(params),
+        "raw_method": ("the same query with the view replaced by its defining SQL, upstream views "
+                       "inlined: it reads only the source tables"),
+        "queries": results,
+    }

@@ -1,0 +1,143 @@
+"""The mart under test, read from the manifest of `dbt compile`: its views in DAG order, each
+with the SQL the materialization runs, and that SQL with every upstream view inlined (so it
+reads only sources: how the same question is answered without the views)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestration.bench.context import BenchContext, BenchError, quote_ident
+
+DEFAULT_META_SCHEMA = "analytics_meta"
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    unique_id: str
+    schema: str
+    identifier: str
+    relation_name: str
+    compiled_sql: str
+    upstream: tuple[str, ...]
+    cadence: str | None
+    unique_key: tuple[str, ...]
+    refresh_strategy: str = "concurrently"
+
+    @property
+    def qualified(self) -> str:
+        return f"{quote_ident(self.schema)}.{quote_ident(self.identifier)}"
+
+    @property
+    def regclass(self) -> str:
+        return f"{self.schema}.{self.identifier}"
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    views: tuple[View, ...]
+    meta_schema: str
+
+    @property
+    def names(self) -> list[str]:
+        return [v.name for v in self.views]
+
+    def view(self, name: str) -> View:
+        for view in self.views:
+            if view.name == name:
+                return view
+        raise BenchError(f"the mart has no view {name!r} (views: {', '.join(self.names)})")
+
+    def has(self, name: str) -> bool:
+        return any(v.name == name for v in self.views)
+
+    def inlined_sql(self, name: str) -> str:
+        """The view's SQL with each upstream view replaced by its own (inlined) SQL."""
+        view = self.view(name)
+        sql = view.compiled_sql
+        for upstream in view.upstream:
+            parent = self.view(upstream)
+            sql = sql.replace(parent.relation_name, f"(\n{self.inlined_sql(upstream)}\n)")
+        return sql
+
+    def selector(self) -> str:
+        return f"marts.{self.name}"
+
+    def by_cadence(self, cadence: str) -> list[str]:
+        return [v.name for v in self.views if v.cadence == cadence]
+
+
+def compile_mart(ctx: BenchContext, mart: str = "retail") -> Mart:
+    """`dbt compile` the mart into the bench's target directory and read it back."""
+    ctx.dbt(["compile", "-s", f"marts.{mart}", "--quiet"])
+    return load_mart(ctx.dbt_target_dir / "manifest.json", mart, meta_schema(ctx.project_dir))
+
+
+def load_mart(manifest_path: Path, mart: str, meta_schema_name: str = DEFAULT_META_SCHEMA) -> Mart:
+    with open(manifest_path, encoding="utf-8") as handle:
+        manifest: dict[str, Any] = json.load(handle)
+    nodes: Mapping[str, Mapping[str, Any]] = manifest.get("nodes", {})
+    members = {
+        uid: node for uid, node in nodes.items()
+        if node.get("resource_type") == "model"
+        and (node.get("config") or {}).get("materialized") == "materialized_view"
+        and list(node.get("fqn") or [])[1:3] == ["marts", mart]
+    }
+    if not members:
+        raise BenchError(f"no materialized_view model under models/marts/{mart} in {manifest_path}")
+    names = {uid: str(node["name"]) for uid, node in members.items()}
+    views: dict[str, View] = {}
+    for uid, node in members.items():
+        compiled = node.get("compiled_code")
+        if not compiled:
+            raise BenchError(f"{names[uid]} has no compiled SQL in {manifest_path}")
+        config = node.get("config") or {}
+        node_meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
+        raw_key = config.get("unique_key")
+        key = (raw_key,) if isinstance(raw_key, str) else tuple(raw_key or ())
+        upstream = tuple(sorted(names[d] for d in node["depends_on"]["nodes"] if d in members))
+        views[names[uid]] = View(
+            name=names[uid],
+            unique_id=uid,
+            schema=str(node["schema"]),
+            identifier=str(node.get("alias") or node["name"]),
+            relation_name=str(node["relation_name"]),
+            compiled_sql=str(compiled).strip().rstrip(";").strip(),
+            upstream=upstream,
+            cadence=str(node_meta["cadence"]) if node_meta.get("cadence") else None,
+            unique_key=tuple(str(k) for k in key),
+            refresh_strategy=str(config.get("refresh_strategy") or "concurrently"),
+        )
+    return Mart(name=mart, views=tuple(_dag_order(views)), meta_schema=meta_schema_name)
+
+
+def _dag_order(views: Mapping[str, View]) -> list[View]:
+    """Parents before children; among views ready at the same time, by name."""
+    done: list[View] = []
+    placed: set[str] = set()
+    while len(done) < len(views):
+        ready = sorted(n for n, v in views.items()
+                       if n not in placed and all(u in placed for u in v.upstream))
+        if not ready:
+            raise BenchError("the mart's views depend on each other in a cycle")
+        done.append(views[ready[0]])
+        placed.add(ready[0])
+    return done
+
+
+def meta_schema(project_dir: Path) -> str:
+    """Var `mv_meta_schema` of dbt_project.yml: where the refresh log lives."""
+    loaded = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    value = (loaded.get("vars") or {}).get("mv_meta_schema") if isinstance(loaded, dict) else None
+    schema = str(value) if value else DEFAULT_META_SCHEMA
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
+        raise BenchError(f"var mv_meta_schema must be a plain identifier, got {schema!r}")
+    return schema

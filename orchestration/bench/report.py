@@ -1,0 +1,225 @@
+"""The benchmark's results as rich tables and as a JSON file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+
+def write_json(results: Mapping[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _mark(met: bool | None) -> Text:
+    if met is None:
+        return Text("n/a", style="dim")
+    return Text("met", style="green") if met else Text("NOT met", style="bold red")
+
+
+def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    section = results.get(name)
+    if not isinstance(section, Mapping) or "error" in section:
+        return None
+    return section
+
+
+def _targets_by_id(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {t["id"]: t for t in results.get("targets", [])}
+
+
+def header(results: Mapping[str, Any]) -> Text:
+    machine = results.get("machine", {})
+    data = results.get("data", {})
+    settings = machine.get("postgres_settings", {})
+    lines = [
+        f"Benchmark of the {results.get('mart', 'retail')} mart at scale {results.get('scale')}"
+        f" ({_num(data.get('inventory_snapshots'))} inventory snapshots, seed {data.get('seed')},"
+        f" data {data.get('data_age_hours')} h old){' [quick]' if results.get('quick') else ''}",
+        f"Machine: {machine.get('cpu_cores')} cores ({machine.get('cpu_model')}),"
+        f" {machine.get('memory_gib')} GiB; PostgreSQL {machine.get('postgres_version')}"
+        f" (shared_buffers {settings.get('shared_buffers')}, work_mem {settings.get('work_mem')},"
+        f" max_parallel_workers_per_gather {settings.get('max_parallel_workers_per_gather')},"
+        f" jit {settings.get('jit')}); load average {machine.get('load_average_at_start')}"
+        f" -> {machine.get('load_average_at_end')}",
+    ]
+    if results.get("scale") != "M":
+        lines.append("Targets are defined at scale M; at other scales they are indicative.")
+    return Text("\n".join(lines))
+
+
+def refresh_table(results: Mapping[str, Any]) -> Table | None:
+    section = _section(results, "refresh_cost")
+    if section is None:
+        return None
+    details = _targets_by_id(results).get("refresh_vs_floor", {}).get("details", {})
+    runs = section.get("materialization", {}).get("runs")
+    table = Table(title=(f"Refresh cost per view (seconds; warm, median of {section['reps']} rounds;"
+                         f" dbt = the materialization's refresh log, median of {runs} runs)"))
+    for column in ("view", "rows", "strategy", "floor", "concurrent", "x floor", "plain", "x floor",
+                   "rebuild", "x floor", "dbt", "configured <= 1.5x floor"):
+        table.add_column(column, justify="left" if column in ("view", "strategy") else "right")
+    for name, view in section["views"].items():
+        table.add_row(name, _num(view["rows"]), view.get("strategy", "-"), _num(view["floor_seconds"]),
+                      _num(view["concurrent_seconds"]), _num(view["concurrent_vs_floor"], 2),
+                      _num(view["plain_seconds"]), _num(view["plain_vs_floor"], 2),
+                      _num(view["rebuild_seconds"]), _num(view["rebuild_vs_floor"], 2),
+                      _num(view.get("materialization_seconds")),
+                      _mark(details.get(name, {}).get("met")))
+    total = section["total"]
+    whole = _targets_by_id(results).get("whole_refresh_vs_floor", {})
+    table.add_row("[b]whole mart[/b]", "", "", _num(total["floor_seconds"]),
+                  _num(total["concurrent_seconds"]), _num(total["concurrent_vs_floor"], 2),
+                  _num(total["plain_seconds"]), _num(total["plain_vs_floor"], 2),
+                  _num(total["rebuild_seconds"]), _num(total["rebuild_vs_floor"], 2),
+                  f"{_num(total.get('materialization_seconds'))}"
+                  f" ({_num(total.get('materialization_vs_floor'), 2)}x)",
+                  _mark(whole.get("met")))
+    return table
+
+
+def breakdown_table(results: Mapping[str, Any]) -> Table | None:
+    section = _section(results, "refresh_cost")
+    if section is None:
+        return None
+    rows = {n: v["concurrent_breakdown"] for n, v in section["views"].items()
+            if isinstance(v.get("concurrent_breakdown"), Mapping)
+            and "error" not in v["concurrent_breakdown"]}
+    if not rows:
+        return None
+    table = Table(title="Inside REFRESH CONCURRENTLY (one run, pg_stat_statements; seconds)")
+    columns = ("view", "floor", "fill", "dup check", "diff", "analyze", "delete", "insert",
+               "count", "rows changed", "rebuild idx")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "view" else "right")
+    for name, b in rows.items():
+        view = section["views"][name]
+        table.add_row(name, _num(view["floor_seconds"]), _num(b["fill_seconds"]),
+                      _num(b["duplicate_check_seconds"]), _num(b["diff_seconds"]),
+                      _num(b["analyze_seconds"]), _num(b["delete_seconds"]),
+                      _num(b["insert_seconds"]), _num(b["count_seconds"]),
+                      f"-{b['rows_deleted']:,} +{b['rows_inserted']:,}",
+                      _num(view["rebuild_indexes_seconds"]))
+    return table
+
+
+def availability_table(results: Mapping[str, Any]) -> Table | None:
+    section = _section(results, "availability")
+    if section is None:
+        return None
+    concurrent = section.get("concurrent", {})
+    plain = section.get("plain", {})
+    title = (f"Reads during the whole-mart refresh (ms): concurrent = {concurrent.get('how')}, "
+             f"{_num(concurrent.get('refresh_wall_seconds'), 1)} s; plain = blocking REFRESH, "
+             f"{_num(plain.get('refresh_wall_seconds'), 1)} s")
+    table = Table(title=title)
+    for column in ("view", "reads", "p50", "p99", "max", "errors", "<= 50 ms, 0 err",
+                   "plain reads", "plain p50", "plain p99", "plain max", "plain errors"):
+        table.add_column(column, justify="left" if column == "view" else "right")
+    targets = _targets_by_id(results)
+    latency = targets.get("read_max_latency_ms", {}).get("details", {})
+    errors = targets.get("read_errors", {}).get("details", {})
+    for name, view in concurrent.get("views", {}).items():
+        other = plain.get("views", {}).get(name, {})
+        met_values = [latency.get(name, {}).get("met"), errors.get(name, {}).get("met")]
+        met = None if None in met_values else all(met_values)
+        table.add_row(name, _num(view["reads"]), _num(view["latency_ms"].get("p50"), 2),
+                      _num(view["latency_ms"].get("p99"), 2), _num(view["latency_ms"].get("max"), 1),
+                      _num(view["errors"]), _mark(met),
+                      _num(other.get("reads")), _num(other.get("latency_ms", {}).get("p50"), 2),
+                      _num(other.get("latency_ms", {}).get("p99"), 1),
+                      _num(other.get("latency_ms", {}).get("max"), 1), _num(other.get("errors")))
+    return table
+
+
+def dashboard_table(results: Mapping[str, Any]) -> Table | None:
+    section = _section(results, "dashboard")
+    if section is None:
+        return None
+    table = Table(title=(f"Dashboard queries (ms; {section['view_runs']} runs on the views, "
+                         f"{section['raw_runs']} over the raw tables)"))
+    for column in ("query", "view", "rows", "p50", "p95", "raw p50", "speed-up", "index",
+                   "same rows", "p95 <= 5", ">= 100x"):
+        table.add_column(column, justify="left" if column in ("query", "view") else "right")
+    targets = _targets_by_id(results)
+    p95 = targets.get("dashboard_p95_ms", {}).get("details", {})
+    speed = targets.get("dashboard_speedup", {}).get("details", {})
+    for name, query in section["queries"].items():
+        table.add_row(name, query["view"], _num(query["rows"]), _num(query["view_ms"].get("p50"), 3),
+                      _num(query["view_ms"].get("p95"), 3), _num(query["raw_ms"].get("p50"), 1),
+                      _num(query["speedup"], 1), "yes" if query["uses_index"] else "[red]no[/red]",
+                      "yes" if query["same_rows_as_raw"] else "[yellow]no[/yellow]",
+                      _mark(p95.get(name, {}).get("met")), _mark(speed.get(name, {}).get("met")))
+    return table
+
+
+def overhead_text(results: Mapping[str, Any]) -> Text | None:
+    section = results.get("orchestration_overhead")
+    if not isinstance(section, Mapping):
+        return None
+    if section.get("overhead_seconds") is None:
+        return Text(f"Orchestration overhead: not measured: {section.get('error')}", style="red")
+    line = (f"Orchestration overhead of `{section['command']}`: wall {section['wall_seconds']:.2f} s"
+            f" - SQL {section['sql_seconds']:.2f} s = {section['overhead_seconds']:.2f} s")
+    alone = section.get("dbt_run_alone")
+    if alone:
+        line += (f"; `{alone['command']}` alone: wall {alone['wall_seconds']:.2f} s - SQL "
+                 f"{alone['sql_seconds']:.2f} s = {alone['overhead_seconds']:.2f} s")
+    return Text(line)
+
+
+def scaling_table(results: Mapping[str, Any]) -> Table | None:
+    section = results.get("scaling")
+    if not isinstance(section, Mapping) or not section.get("enabled"):
+        return None
+    table = Table(title=(f"Scaling: whole-mart concurrent refresh; log-log slope {section.get('slope')}"
+                         f" (floors {section.get('floor_slope')}, fresh build {section.get('build_slope')})"))
+    for column in ("scale", "snapshots", "whole refresh s", "floors s", "fresh build s"):
+        table.add_column(column, justify="left" if column == "scale" else "right")
+    for point in section.get("points", []):
+        table.add_row(str(point["scale"]), _num(point["inventory_snapshots"]),
+                      _num(point["whole_refresh_seconds"], 2), _num(point["floor_seconds"], 2),
+                      _num(point.get("build_sql_seconds"), 2))
+    return table
+
+
+def targets_table(results: Mapping[str, Any]) -> Table:
+    table = Table(title=f"Targets (defined at scale M; this run: {results.get('scale')})")
+    for column in ("target", "worst value", "threshold", "status"):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    for target in results.get("targets", []):
+        label = target["target"] + (" (informational)" if target["informational"] else "")
+        table.add_row(label, _num(target["value"], 2), f"{target['comparison']} {target['threshold']:g}",
+                      _mark(target["met"]))
+    tally = results.get("targets_tally", {})
+    table.caption = (f"{tally.get('met', 0)} met, {tally.get('not_met', 0)} not met, "
+                     f"{tally.get('not_measured', 0)} not measured")
+    return table
+
+
+def render(results: Mapping[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = [header(results)]
+    for part in (refresh_table(results), breakdown_table(results), availability_table(results),
+                 dashboard_table(results), overhead_text(results), scaling_table(results),
+                 targets_table(results)):
+        if part is not None:
+            parts.append(part)
+    for name, error in (results.get("errors") or {}).items():
+        parts.append(Text(f"{name} failed: {error}", style="red"))
+    return Group(*parts)

@@ -1,0 +1,93 @@
+"""`analytics bench --quick` at scale S on the session's test server: every figure is there.
+
+No timing is asserted (the test machine is shared); only that each section produced its numbers
+and the JSON file holds them all.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from orchestration.bench.context import BenchContext
+from orchestration.bench.report import render
+from orchestration.bench.runner import BenchOptions, run_bench
+from orchestration.settings import ConnectionSettings
+
+VIEWS = {
+    "mv_daily_sales_estimates", "mv_brand_market_share", "mv_sku_velocity",
+    "mv_store_performance", "mv_category_weekly_trends", "mv_product_intelligence",
+}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numbers(mapping: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    for key in keys:
+        assert _number(mapping.get(key)), f"{where}: {key} = {mapping.get(key)!r}"
+
+
+def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    context = BenchContext(pg_settings, work_dir=tmp_path / "work", console=Console(stderr=True))
+    run_bench(context, BenchOptions(scale="S", quick=True), json_path=output)
+    results = json.loads(output.read_text())
+
+    assert not results.get("errors"), results.get("errors")
+    assert results["scale"] == "S"
+    _numbers(results["machine"], ("cpu_cores", "memory_gib"), "machine")
+    assert results["machine"]["postgres_version"]
+    assert results["machine"]["postgres_settings"]["shared_buffers"]
+    assert results["data"]["scale"] == "S" and results["data"]["inventory_snapshots"] > 0
+    assert set(results["views"]) == VIEWS
+
+    refresh = results["refresh_cost"]
+    assert set(refresh["views"]) == VIEWS
+    for name, view in refresh["views"].items():
+        _numbers(view, ("rows", "floor_seconds", "concurrent_seconds", "plain_seconds",
+                        "rebuild_seconds", "configured_seconds", "materialization_seconds",
+                        "rebuild_create_seconds", "rebuild_indexes_seconds"), name)
+        assert view["strategy"] in ("concurrently", "swap")
+    _numbers(refresh["total"], ("floor_seconds", "concurrent_seconds", "plain_seconds",
+                                "rebuild_seconds", "materialization_seconds"), "total")
+
+    for mode in ("concurrent", "plain"):
+        section = results["availability"][mode]
+        assert set(section["views"]) == VIEWS, mode
+        _numbers(section, ("refresh_wall_seconds", "total_reads", "total_errors"), mode)
+        for name, view in section["views"].items():
+            assert view["reads"] > 0, (mode, name)
+            assert isinstance(view["errors"], int)
+            _numbers(view["latency_ms"], ("p50", "p99", "max"), f"{mode} {name}")
+
+    dashboard = results["dashboard"]
+    assert len(dashboard["queries"]) == 8
+    for name, query in dashboard["queries"].items():
+        _numbers(query["view_ms"], ("p50", "p95"), name)
+        _numbers(query["raw_ms"], ("p50",), name)
+        assert _number(query["speedup"]), name
+        assert isinstance(query["uses_index"], bool)
+        assert query["same_rows_as_raw"] is True, name
+
+    overhead = results["orchestration_overhead"]
+    assert "error" not in overhead, overhead.get("error")
+    _numbers(overhead, ("wall_seconds", "sql_seconds", "overhead_seconds"), "overhead")
+    assert {row["model"] for row in overhead["refresh_log"]} == {
+        "mv_daily_sales_estimates", "mv_sku_velocity", "mv_product_intelligence"}
+
+    assert results["scaling"] == {"enabled": False, "slope": None, "points": []}
+    ids = {t["id"] for t in results["targets"]}
+    assert {"refresh_vs_floor", "whole_refresh_vs_floor", "read_errors", "read_max_latency_ms",
+            "dashboard_p95_ms", "dashboard_speedup", "orchestration_overhead_seconds",
+            "scaling_slope"} <= ids
+    for target in results["targets"]:
+        if target["id"] != "scaling_slope":
+            assert target["met"] in (True, False), target
+    with open(tmp_path / "report.txt", "w", encoding="utf-8") as handle:
+        Console(file=handle, width=200).print(render(results))
+    assert "Targets" in (tmp_path / "report.txt").read_text()

@@ -1,0 +1,102 @@
+"""The bench's pure parts, without a server: statistics, inlining, index rewriting, targets."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestration.bench import scaling, targets
+from orchestration.bench.mart import load_mart
+from orchestration.bench.queries import QUERIES
+from orchestration.bench.refresh_cost import scratch_index_sql
+from orchestration.bench.stats import loglog_slope, percentile, summary
+
+
+def test_percentiles_interpolate() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile([3.0], 95) == 3.0
+    assert summary([0.001, 0.002, 0.003], scale=1000.0)["p50"] == 2.0
+
+
+def test_loglog_slope_of_a_power_law() -> None:
+    xs = [1e5, 2.5e6, 5e6, 1e7]
+    assert loglog_slope(xs, [x**1.2 * 3e-6 for x in xs]) == pytest.approx(1.2)
+    assert loglog_slope([1.0, 1.0], [2.0, 3.0]) is None
+    fitted = scaling.fit([{"inventory_snapshots": x, "whole_refresh_seconds": x / 1e6,
+                           "floor_seconds": x / 2e6, "build_sql_seconds": None} for x in xs])
+    assert fitted["slope"] == pytest.approx(1.0) and fitted["build_slope"] is None
+
+
+def _manifest(tmp_path: Path) -> Path:
+    def node(name: str, sql: str, deps: list[str]) -> dict[str, Any]:
+        return {"resource_type": "model", "name": name, "schema": "analytics", "alias": name,
+                "relation_name": f'"db"."analytics"."{name}"', "compiled_code": sql,
+                "fqn": ["analytics", "marts", "retail", name],
+                "config": {"materialized": "materialized_view", "meta": {"cadence": "hourly"}},
+                "depends_on": {"nodes": [f"model.analytics.{d}" for d in deps]}}
+
+    nodes = {
+        "model.analytics.b": node("b", 'select x from "db"."analytics"."a" where x > 0;', ["a"]),
+        "model.analytics.a": node("a", "select x from retail_raw.t", []),
+        "model.analytics.c": node(
+            "c", 'select * from "db"."analytics"."b" join "db"."analytics"."a" using (x)', ["a", "b"]),
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"nodes": nodes}))
+    return path
+
+
+def test_mart_dag_order_and_inlining(tmp_path: Path) -> None:
+    mart = load_mart(_manifest(tmp_path), "retail")
+    assert mart.names == ["a", "b", "c"]
+    inlined = mart.inlined_sql("c")
+    assert '"db"."analytics"' not in inlined
+    assert inlined.count("retail_raw.t") == 2
+    assert mart.view("b").compiled_sql.endswith("x > 0")
+    assert mart.by_cadence("hourly") == ["a", "b", "c"]
+
+
+def test_scratch_index_keeps_method_columns_and_predicate() -> None:
+    sql = scratch_index_sql(
+        "CREATE UNIQUE INDEX idx_pk ON analytics.mv_x USING btree (a, b DESC NULLS LAST) WHERE (c > 0)",
+        '"analytics"."mv_x__mv_bench"')
+    assert sql == ('create unique index on "analytics"."mv_x__mv_bench" '
+                   "USING btree (a, b DESC NULLS LAST) WHERE (c > 0)")
+
+
+def test_dashboard_queries_name_their_view() -> None:
+    assert len(QUERIES) == 8
+    assert all("{source}" in q.sql for q in QUERIES)
+    assert len({q.name for q in QUERIES}) == 8
+
+
+def test_targets_met_not_met_and_not_measured() -> None:
+    results: dict[str, Any] = {
+        "refresh_cost": {
+            "views": {"a": {"configured_vs_floor": 1.2}, "b": {"configured_vs_floor": 2.0}},
+            "total": {"materialization_vs_floor": 1.4},
+        },
+        "availability": {"concurrent": {"views": {
+            "a": {"errors": 0, "latency_ms": {"max": 12.0}},
+            "b": {"errors": 0, "latency_ms": {"max": 80.0}}}}},
+        "dashboard": {"queries": {"q": {"view_ms": {"p95": 0.5}, "speedup": 250.0, "uses_index": True}}},
+        "orchestration_overhead": {"overhead_seconds": None, "error": "missing"},
+        "scaling": {"enabled": False},
+    }
+    found = {t["id"]: t for t in targets.evaluate(results)}
+    assert found["refresh_vs_floor"]["met"] is False and found["refresh_vs_floor"]["value"] == 2.0
+    assert found["refresh_vs_floor"]["details"]["a"]["met"] is True
+    assert found["whole_refresh_vs_floor"]["met"] is True
+    assert found["read_errors"]["met"] is True
+    assert found["read_max_latency_ms"]["met"] is False
+    assert found["dashboard_p95_ms"]["met"] is True and found["dashboard_speedup"]["met"] is True
+    assert found["orchestration_overhead_seconds"]["met"] is None
+    assert found["scaling_slope"]["met"] is None
+    assert targets.tally(list(found.values())) == {"met": 4, "not_met": 2, "not_measured": 2}
+    assert not math.isnan(found["dashboard_speedup"]["value"])
