@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from typing import Annotated
@@ -111,6 +112,75 @@ def demo() -> None:
         raise typer.Exit(error.returncode) from None
     console.print(summary.render(settings, build_seconds=time.monotonic() - started))
     console.print(summary.next_steps())
+
+
+@app.command("refresh")
+def refresh_command(
+    cadence: Annotated[str | None, typer.Option(
+        help="Refresh the views of this cadence: hourly, daily or weekly.")] = None,
+    select: Annotated[str | None, typer.Option(
+        help="dbt-style selection of models: name, +name, name+, tag:x (space-separated).")]
+    = None,
+) -> None:
+    """Refresh views now, in this process, with the same Dagster job as the sensor (default: all)."""
+    from orchestration import refresh
+    from orchestration.definitions import definitions_for, load_catalog
+
+    catalog = load_catalog()
+    try:
+        names = refresh.selected_models(catalog, cadence=cadence, select=select)
+    except refresh.SelectionError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    if not names:
+        console.print("[red]error:[/red] the selection matches no view; nothing to refresh")
+        raise typer.Exit(2)
+    os.environ.update(_settings().libpq_env())
+    console.print(f"refreshing {len(names)} views: {', '.join(names)}")
+    try:
+        report = refresh.run_refresh(definitions_for(catalog), catalog, names,
+                                     refresh.dagster_instance(), cadence=cadence)
+    except refresh.RefreshBusyError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    _wide().print(refresh.render(report))
+    for message in report.errors:
+        console.print(f"[red]failed:[/red] {message}")
+    if not report.success:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Every analytic view: rows, size, indexes, cadence, last refresh, staleness, last error."""
+    from orchestration import status
+    from orchestration.project import dbt_project, load_manifest, models, prepare_manifest
+
+    project = dbt_project()
+    prepare_manifest(project)
+    statuses = status.collect(_settings(), project, models(load_manifest(project)))
+    if as_json:
+        print(status.to_json(statuses))
+    else:
+        _wide().print(status.render(statuses))
+
+
+def _wide() -> Console:
+    """The console, or one 200 columns wide when the output is a file or a pipe."""
+    return console if console.is_terminal else Console(width=200)
+
+
+@app.command("dev")
+def dev_command(
+    host: Annotated[str, typer.Option(help="Address the Dagster UI listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
+) -> None:
+    """Postgres and `dagster dev` (UI, daemon, schedules, sensor); Ctrl-C stops them both."""
+    from orchestration import dev
+
+    raise typer.Exit(dev.run(host=host, port=port, log=console.print))
 
 
 @app.command("bench")

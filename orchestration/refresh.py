@@ -1,0 +1,213 @@
+"""`analytics refresh`: run the views' Dagster job in this process and say what it did.
+
+The job is `refresh_views` (the one the source sensor runs), executed in-process with
+`JobDefinition.execute_in_process(asset_selection=...)`: one `dbt build` of the selected
+models in DAG order, their tests as asset checks, the refresh log's figures on each
+materialization. The run is recorded in the Dagster instance of DAGSTER_HOME (or
+`<repo>/.dagster_home` once `make dev` has made it), so it shows in the UI; without either, an
+ephemeral instance is used.
+
+The selection is checked against the manifest before anything runs and is only ever handed to
+dbt's selector, never to SQL. Accepted: model names, optionally with dbt's graph operators
+(`name`, `+name`, `name+`, `2+name+1`), and `tag:<tag>`; several are a union.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus, Definitions, RunsFilter
+from dagster_dbt.utils import select_unique_ids
+from rich.table import Table
+
+from orchestration.assets import checks_for
+from orchestration.definitions import AnalyticsCatalog
+from orchestration.paths import PROJECT_DIR
+from orchestration.project import CADENCES, tags
+from orchestration.schedules import ALL_VIEWS_JOB, REFRESH_TAG, refresh_tags
+
+_NAME_TOKEN = re.compile(r"(\d*\+)?([A-Za-z_][A-Za-z0-9_]*)(\+\d*)?")
+_TAG_TOKEN = re.compile(r"tag:([A-Za-z0-9_][A-Za-z0-9_.-]*)")
+EXECUTING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+_SYNTAX = "model names, optionally with + before or after (+name, name+, 2+name), or tag:<tag>"
+
+
+class SelectionError(ValueError):
+    """A --cadence or --select value that names nothing in the project."""
+
+
+class RefreshBusyError(RuntimeError):
+    """Another refresh run is in progress in the Dagster instance."""
+
+
+@dataclass(frozen=True)
+class ViewOutcome:
+    model: str
+    status: str
+    action: str | None = None
+    rows: int | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    run_id: str
+    success: bool
+    views: list[ViewOutcome]
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def validate_selection(select: str, catalog: AnalyticsCatalog) -> list[str]:
+    """The tokens of `select`, each checked to name a model or tag of the project."""
+    tokens = select.split()
+    if not tokens:
+        raise SelectionError("--select is empty")
+    known_tags = tags(catalog.manifest)
+    for token in tokens:
+        name_match = _NAME_TOKEN.fullmatch(token)
+        tag_match = _TAG_TOKEN.fullmatch(token)
+        if name_match:
+            name = name_match.group(2)
+            if name not in catalog.models:
+                raise SelectionError(
+                    f"--select {token!r}: {name!r} is not a model of this project"
+                    f" (models: {', '.join(catalog.models) or 'none'})"
+                )
+        elif tag_match:
+            if tag_match.group(1) not in known_tags:
+                raise SelectionError(
+                    f"--select {token!r}: no model has tag {tag_match.group(1)!r}"
+                    f" (tags: {', '.join(sorted(known_tags)) or 'none'})"
+                )
+        else:
+            raise SelectionError(f"--select {token!r}: not accepted; use {_SYNTAX}")
+    return tokens
+
+
+def selected_models(
+    catalog: AnalyticsCatalog, cadence: str | None = None, select: str | None = None
+) -> list[str]:
+    """The models a refresh covers: all, those of `cadence`, those `select`ed, or both."""
+    names = set(catalog.models)
+    if cadence is not None:
+        if cadence not in CADENCES:
+            raise SelectionError(f"--cadence {cadence!r}: use one of {', '.join(CADENCES)}")
+        names &= {m.name for m in catalog.models.values() if m.cadence == cadence}
+    if select is not None:
+        tokens = validate_selection(select, catalog)
+        unique_ids = select_unique_ids(" ".join(tokens), "", "", catalog.project, catalog.manifest)
+        by_id = {m.unique_id: m.name for m in catalog.models.values()}
+        names &= {by_id[u] for u in unique_ids if u in by_id}
+    return sorted(names)
+
+
+def dagster_instance() -> DagsterInstance:
+    """DAGSTER_HOME's instance, else `<repo>/.dagster_home`'s if it exists, else ephemeral."""
+    home = os.environ.get("DAGSTER_HOME") or ""
+    default_home = PROJECT_DIR / ".dagster_home"
+    if not home and (default_home / "dagster.yaml").exists():
+        home = str(default_home)
+    if home and Path(home).is_dir():
+        return DagsterInstance.from_config(home)
+    return DagsterInstance.ephemeral()
+
+
+def busy_refresh_runs(instance: DagsterInstance) -> list[str]:
+    """Refresh runs executing now. Queued ones do not count: they wait for the daemon of
+    `make dev`, which may not be running, and the run queue keeps them behind this one anyway."""
+    runs = instance.get_runs(filters=RunsFilter(statuses=EXECUTING, tags={REFRESH_TAG: "true"}))
+    return [run.run_id for run in runs]
+
+
+def run_refresh(
+    defs: Definitions,
+    catalog: AnalyticsCatalog,
+    model_names: Sequence[str],
+    instance: DagsterInstance,
+    cadence: str | None = None,
+    log_level: str = "INFO",
+) -> RefreshReport:
+    """Execute `refresh_views` for `model_names` in this process."""
+    busy = busy_refresh_runs(instance)
+    if busy:
+        raise RefreshBusyError(
+            f"a refresh run is in progress ({', '.join(busy)}); try again when it ends"
+        )
+    keys = {catalog.keys[name] for name in model_names}
+    checks = checks_for(defs.resolve_assets_def(next(iter(keys))), keys)
+    # A subset with its checks (source tests included, see checks_for): the run record then
+    # lists no asset selection, which the source sensor reads as "every view" while it runs.
+    job = defs.resolve_job_def(ALL_VIEWS_JOB).get_subset(
+        asset_selection=keys, asset_check_selection=set(checks)
+    )
+    result = job.execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        instance=instance,
+        tags=refresh_tags("cli", cadence),
+        raise_on_error=False,
+    )
+    names_by_key = {key: name for name, key in catalog.keys.items()}
+    outcomes = {name: ViewOutcome(name, "not built") for name in model_names}
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        if materialization.asset_key not in names_by_key:
+            continue
+        name = names_by_key[materialization.asset_key]
+        outcomes[name] = _outcome(name, materialization.metadata)
+    evaluations = result.get_asset_check_evaluations()
+    return RefreshReport(
+        run_id=result.run_id,
+        success=result.success,
+        views=[outcomes[name] for name in model_names],
+        checks_passed=sum(1 for c in evaluations if c.passed),
+        checks_failed=[_check_name(c.asset_check_key.asset_key, c.asset_check_key.name)
+                       for c in evaluations if not c.passed],
+        errors=[e.step_failure_data.error.message.strip()
+                for e in result.get_step_failure_events()
+                if e.step_failure_data.error is not None],
+    )
+
+
+def _check_name(key: AssetKey, name: str) -> str:
+    return f"{key.to_user_string()}:{name}"
+
+
+def _value(metadata: Mapping[str, Any], key: str) -> Any:
+    value = metadata.get(key)
+    return getattr(value, "value", value)
+
+
+def _outcome(name: str, metadata: Mapping[str, Any]) -> ViewOutcome:
+    rows = _value(metadata, "dagster/row_count")
+    seconds = _value(metadata, "analytics/refresh_seconds")
+    return ViewOutcome(
+        model=name,
+        status="built",
+        action=_value(metadata, "analytics/action"),
+        rows=int(rows) if rows is not None else None,
+        seconds=float(seconds) if seconds is not None else None,
+    )
+
+
+def render(report: RefreshReport) -> Table:
+    """Per view: what the materialization did, the rows it left and how long it took."""
+    table = Table(title=f"Refresh run {report.run_id}")
+    for column in ("view", "action", "rows", "seconds"):
+        table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
+    for view in report.views:
+        action = view.action or f"[red]{view.status}[/red]"
+        rows = f"{view.rows:,}" if view.rows is not None else "-"
+        seconds = f"{view.seconds:.2f}" if view.seconds is not None else "-"
+        table.add_row(view.model, action, rows, seconds)
+    checks = f"{report.checks_passed} checks passed"
+    if report.checks_failed:
+        checks += f", failed: {', '.join(report.checks_failed)}"
+    table.caption = checks
+    return table
