@@ -11,7 +11,8 @@
            error = coalesce(l.error, 'the run stopped before recording an outcome (process killed or connection lost); its work was rolled back')
      where l.status = 'running'
        and not exists (select 1 from pg_stat_activity a
-                       where a.pid = l.backend_pid and a.backend_start <= l.started_at)
+                       where a.pid = l.backend_pid
+                         and (a.backend_start is null or a.backend_start <= l.started_at))
   {% endcall %}
   {%- set inserted = run_query(
       "insert into " ~ meta ~ ".refresh_log (model, relation, invocation_id) values ("

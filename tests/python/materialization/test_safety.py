@@ -99,7 +99,9 @@ def test_upstream_rebuilt_alone_keeps_its_dependants(mv_project: DbtProject) -> 
     mv_project.write_model("down", (
         "{{ config(unique_key=['id'], grants={'select': ['mvt_reader']}, "
         "post_hook=[mv_index(['doubled desc'], name='down_doubled')]) }}\n"
-        "select id, v * 2 as doubled from {{ ref('up') }}\n"))
+        # Unaliased and joined: the view's text qualifies columns with the bare name `up`.
+        "select up.id, up.v * 2 as doubled from {{ ref('up') }}\n"
+        f"join {src}.items on items.id = up.id\n"))
     mv_project.write_model("top", "{{ config(unique_key=['n']) }}\n"
                                   "select count(*) as n, sum(doubled) as total from {{ ref('down') }}\n")
     mv_project.dbt("run")
