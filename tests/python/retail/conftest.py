@@ -1,0 +1,96 @@
+"""The retail mart built on scale S demo data, once per session, in a database of its own.
+
+The mart's schemas are fixed (`retail_raw`, `retail_truth`, `analytics`, `analytics_meta`), so
+the tests use their own database on the session's server instead of sharing schemas with
+other tests. dbt writes to a temporary target directory, never to the project's `target/`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import psycopg2
+import psycopg2.errors
+import pytest
+from rich.console import Console
+
+from orchestration import demo_data, migrations
+from orchestration.database import connect
+from orchestration.dbt import dbt_env, dbt_executable
+from orchestration.paths import PROJECT_DIR
+from orchestration.settings import ConnectionSettings
+
+RETAIL_DATABASE = "analytics_retail_tests"
+SCALE = "S"
+SEED = 1
+MART_SELECTOR = "+path:models/marts/retail"
+MART_VIEWS = (
+    "mv_daily_sales_estimates",
+    "mv_brand_market_share",
+    "mv_sku_velocity",
+    "mv_store_performance",
+    "mv_category_weekly_trends",
+    "mv_product_intelligence",
+)
+
+
+@dataclass(frozen=True)
+class RetailMart:
+    settings: ConnectionSettings
+    target_path: Path
+    load: demo_data.LoadReport
+    build: subprocess.CompletedProcess[str]
+
+
+def run_dbt_captured(
+    settings: ConnectionSettings, args: list[str], target_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` on the project against `settings`, output captured, target elsewhere."""
+    command = [
+        dbt_executable(), *args, "--project-dir", str(PROJECT_DIR),
+        "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
+    ]
+    return subprocess.run(command, env=dbt_env(settings), cwd=PROJECT_DIR, text=True,
+                          capture_output=True, check=False, timeout=1800)
+
+
+def query(settings: ConnectionSettings, sql: str, params: object = None) -> list[tuple]:
+    with connect(settings) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+@pytest.fixture(scope="session")
+def retail_settings(pg_settings: ConnectionSettings) -> Iterator[ConnectionSettings]:
+    """A fresh database for the mart; the session's own database if creating one is denied."""
+    try:
+        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
+                conn.cursor() as cur:
+            cur.execute(f'drop database if exists "{RETAIL_DATABASE}" with (force)')
+            cur.execute(f'create database "{RETAIL_DATABASE}"')
+    except psycopg2.errors.InsufficientPrivilege:
+        yield pg_settings
+        return
+    try:
+        yield replace(pg_settings, dbname=RETAIL_DATABASE)
+    finally:
+        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
+                conn.cursor() as cur:
+            cur.execute(f'drop database if exists "{RETAIL_DATABASE}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def retail_mart(
+    retail_settings: ConnectionSettings, tmp_path_factory: pytest.TempPathFactory
+) -> RetailMart:
+    """Scale S (seed 1, ending now) loaded and `dbt build` of the mart run on it."""
+    migrations.migrate(retail_settings)
+    load = demo_data.load(retail_settings, demo_data.scale_spec(SCALE), seed=SEED,
+                          console=Console(quiet=True))
+    target_path = tmp_path_factory.mktemp("retail_dbt")
+    build = run_dbt_captured(retail_settings, ["build", "--select", MART_SELECTOR], target_path)
+    assert build.returncode == 0, f"dbt build of the mart failed:\n{build.stdout[-8000:]}"
+    return RetailMart(settings=retail_settings, target_path=target_path, load=load, build=build)

@@ -1,0 +1,111 @@
+"""The dbt docs site (`analytics docs`): generated, served, rendered in headless Chromium.
+
+Leaves a screenshot of the mart's lineage graph in docs/dbt-docs.png.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestration import docs_site
+from orchestration.paths import PROJECT_DIR
+from tests.python.retail.conftest import MART_VIEWS, RetailMart
+from tests.python.retail.seed_views import SEED_COLUMNS
+
+HOST = "127.0.0.1"
+SCREENSHOT = PROJECT_DIR / "docs" / "dbt-docs.png"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--no-first-run", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+    "--window-size=1600,1000", "--virtual-time-budget=15000",
+]
+# A column row of a model page: <tr class="column-row ..."> <td> <div> <span ...>name</span>
+COLUMN_ROW = re.compile(
+    r'class="column-row[^"]*"[^>]*>\s*<td>\s*<div>\s*<span class="text-dark ng-binding">'
+    r"(\w+)</span>"
+)
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "headless Chromium is needed: apt-get install -y chromium (see .ci/run)"
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def _render(url: str, profile: Path, *extra: str) -> str:
+    """The page's DOM after its scripts ran, without the inlined scripts and styles."""
+    result = subprocess.run(
+        [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    dom = re.sub(r"<script\b.*?</script>", "", result.stdout, flags=re.S)
+    return re.sub(r"<style\b.*?</style>", "", dom, flags=re.S)
+
+
+@pytest.fixture(scope="module")
+def docs_url(retail_mart: RetailMart) -> Iterator[str]:
+    """The site generated from the built mart and served on a free port; stopped afterwards."""
+    docs_site.generate_docs(retail_mart.settings, target_path=retail_mart.target_path)
+    port = _free_port()
+    server = docs_site.start_docs_server(retail_mart.settings, HOST, port,
+                                         target_path=retail_mart.target_path)
+    try:
+        yield f"http://{HOST}:{port}/"
+    finally:
+        docs_site.stop_docs_server(server)
+        assert server.poll() is not None, "the docs server is still running"
+
+
+def test_catalog_lists_every_column_of_every_view(
+    retail_mart: RetailMart, docs_url: str
+) -> None:
+    catalog = json.loads((retail_mart.target_path / "catalog.json").read_text())
+    manifest = json.loads((retail_mart.target_path / "manifest.json").read_text())
+    for view in MART_VIEWS:
+        unique_id = f"model.analytics.{view}"
+        node = catalog["nodes"][unique_id]
+        assert node["metadata"]["type"] == "MATERIALIZED VIEW", view
+        columns = sorted(node["columns"].values(), key=lambda column: column["index"])
+        assert [column["name"] for column in columns] == SEED_COLUMNS[view], view
+        documented = manifest["nodes"][unique_id]["columns"]
+        assert list(documented) == SEED_COLUMNS[view], f"{view}: yml columns in seed order"
+        assert all(column["description"] for column in documented.values()), view
+        assert manifest["nodes"][unique_id]["description"], view
+
+
+def test_model_page_lists_columns_and_neighbours(docs_url: str, tmp_path: Path) -> None:
+    dom = _render(f"{docs_url}#!/model/model.analytics.mv_sku_velocity", tmp_path / "profile",
+                  "--dump-dom")
+    assert COLUMN_ROW.findall(dom) == SEED_COLUMNS["mv_sku_velocity"]
+    links = set(re.findall(r'href="#!/model/model\.analytics\.(\w+)"', dom))
+    assert {"mv_daily_sales_estimates", "mv_product_intelligence"} <= links
+    assert "Lineage Graph" in dom
+    assert "hourly" in dom, "the cadence from meta is shown in the details"
+
+
+def test_lineage_graph_renders(docs_url: str, tmp_path: Path) -> None:
+    url = f"{docs_url}#!/model/model.analytics.mv_sku_velocity?g_v=1"
+    dom = _render(url, tmp_path / "profile", "--dump-dom")
+    assert "Lineage Graph" in dom
+    layers = set(re.findall(r'data-id="(layer\d-\w+)"', dom))
+    assert "layer2-node" in layers, f"no graph canvas rendered: {sorted(layers)}"
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    _render(url, tmp_path / "profile", f"--screenshot={SCREENSHOT}")
+    image = SCREENSHOT.read_bytes()
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 20_000

@@ -1,0 +1,87 @@
+"""`dbt build` of the retail mart on scale S data: the seed's six views, columns and indexes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.python.retail.conftest import (
+    MART_SELECTOR,
+    MART_VIEWS,
+    RetailMart,
+    query,
+    run_dbt_captured,
+)
+from tests.python.retail.seed_views import CADENCES, SEED_COLUMNS, SEED_INDEXES
+
+
+def test_build_passes_every_model_and_test(retail_mart: RetailMart) -> None:
+    summary = re.search(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)",
+                        retail_mart.build.stdout)
+    assert summary, retail_mart.build.stdout[-3000:]
+    passed, warned, errors, skipped = map(int, summary.groups())
+    assert (errors, skipped) == (0, 0)
+    # 6 views, their data tests and unit tests, the source tests.
+    assert passed >= 100, retail_mart.build.stdout[-3000:]
+    assert warned == 0, retail_mart.build.stdout[-3000:]
+
+
+def test_views_are_materialized_views_with_the_seed_columns_in_order(
+    retail_mart: RetailMart,
+) -> None:
+    for view, columns in SEED_COLUMNS.items():
+        rows = query(retail_mart.settings, """
+            select a.attname
+            from pg_attribute a
+            join pg_class c on c.oid = a.attrelid
+            join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'analytics' and c.relname = %s and c.relkind = 'm'
+              and a.attnum > 0 and not a.attisdropped
+            order by a.attnum
+        """, (view,))
+        assert [name for (name,) in rows] == columns, view
+
+
+def test_views_have_the_seed_indexes(retail_mart: RetailMart) -> None:
+    for view, ((pk_name, pk_columns), others) in SEED_INDEXES.items():
+        rows = query(retail_mart.settings, """
+            select i.indexname, x.indisunique,
+                   pg_get_indexdef(x.indexrelid)
+            from pg_indexes i
+            join pg_class c on c.relname = i.indexname
+            join pg_namespace n on n.oid = c.relnamespace and n.nspname = i.schemaname
+            join pg_index x on x.indexrelid = c.oid
+            where i.schemaname = 'analytics' and i.tablename = %s
+        """, (view,))
+        indexes = {name: (unique, definition) for name, unique, definition in rows}
+        assert set(indexes) == {pk_name, *others}, view
+        unique, definition = indexes[pk_name]
+        assert unique and definition.endswith(f"({pk_columns})"), definition
+
+
+def test_views_have_rows(retail_mart: RetailMart) -> None:
+    for view in MART_VIEWS:
+        ((count,),) = query(retail_mart.settings, f"select count(*) from analytics.{view}")
+        assert count > 0, view
+
+
+def test_cadence_is_in_the_model_config(retail_mart: RetailMart) -> None:
+    manifest = json.loads((retail_mart.target_path / "manifest.json").read_text())
+    for view, cadence in CADENCES.items():
+        node = manifest["nodes"][f"model.analytics.{view}"]
+        assert node["config"]["meta"]["cadence"] == cadence, view
+        assert node["config"]["materialized"] == "materialized_view", view
+        assert node["schema"] == "analytics", view
+    staging = [node for node in manifest["nodes"].values()
+               if node["resource_type"] == "model" and node["name"].startswith("stg_retail__")]
+    assert len(staging) == 4
+    assert {node["config"]["materialized"] for node in staging} == {"ephemeral"}
+
+
+def test_a_second_run_refreshes_every_view_concurrently(retail_mart: RetailMart) -> None:
+    rerun = run_dbt_captured(retail_mart.settings, ["run", "--select", MART_SELECTOR],
+                             retail_mart.target_path)
+    assert rerun.returncode == 0, rerun.stdout[-5000:]
+    refreshed = re.findall(r"model analytics\.(\w+) \.*\s*\[\S*refreshed concurrently",
+                           rerun.stdout)
+    assert sorted(refreshed) == sorted(MART_VIEWS), rerun.stdout[-5000:]
