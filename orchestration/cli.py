@@ -110,7 +110,7 @@ def demo() -> None:
     except subprocess.CalledProcessError as error:
         console.print(f"[red]dbt build failed[/red] (exit {error.returncode})")
         raise typer.Exit(error.returncode) from None
-    console.print(summary.render(settings, build_seconds=time.monotonic() - started))
+    _wide().print(summary.render(settings, build_seconds=time.monotonic() - started))
     console.print(summary.next_steps())
 
 
