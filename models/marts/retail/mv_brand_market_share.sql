@@ -31,8 +31,9 @@ brand_presence as (
         store_products.brand as brand_name,
         dispensaries.state_code,
         -- Crawl-enabled stores only, like the state total below, so penetration <= 100 %.
-        count(distinct store_products.dispensary_id)
-            filter (where dispensaries.is_crawl_enabled) as stores_carrying,
+        count(distinct store_products.dispensary_id) filter (
+            where dispensaries.is_crawl_enabled
+        ) as stores_carrying,
         count(*) as sku_count,
         count(*) filter (where store_products.is_in_stock) as in_stock_skus,
         avg(store_products.price_rec) as avg_price
@@ -42,7 +43,7 @@ brand_presence as (
     inner join dispensaries
         on store_products.dispensary_id = dispensaries.dispensary_id
 
-    group by 1, 2
+    group by store_products.brand, dispensaries.state_code
 
 ),
 

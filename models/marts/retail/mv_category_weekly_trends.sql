@@ -13,10 +13,12 @@ with
 
 daily_sales as (
 
-    select * from {{ ref('mv_daily_sales_estimates') }} as daily_sales_estimates
+    select * from {{ ref('mv_daily_sales_estimates') }}
     where
         category is not null
-        and sale_date >= {{ retail_refresh_date() }} - {{ retail_sales_window_days('retail_category_trend_days') }}
+        and sale_date
+        >= {{ retail_refresh_date() }}
+        - {{ retail_sales_window_days('retail_category_trend_days') }}
 
 ),
 

@@ -128,11 +128,11 @@ daily_sales as (
     select
         dispensary_id,
         product_id,
+        sale_date,
         -- As of the day's last snapshot (the last element in time order), so a product has one
         -- row per day even if the menu renamed its brand or category that day.
         (array_agg(brand_name order by captured_at, snapshot_id))[count(*)] as brand_name,
         (array_agg(category order by captured_at, snapshot_id))[count(*)] as category,
-        sale_date,
         avg(price_rec) as avg_price,
         sum(units_sold) as units_sold,
         sum(units_restocked) as units_restocked,
@@ -145,4 +145,16 @@ daily_sales as (
 
 )
 
-select * from daily_sales
+select
+    dispensary_id,
+    product_id,
+    brand_name,
+    category,
+    sale_date,
+    avg_price,
+    units_sold,
+    units_restocked,
+    revenue_estimate,
+    snapshot_count
+
+from daily_sales

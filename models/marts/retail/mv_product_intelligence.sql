@@ -60,7 +60,7 @@ last_out_of_stock as (
 
 sku_velocity as (
 
-    select * from {{ ref('mv_sku_velocity') }} as velocity
+    select * from {{ ref('mv_sku_velocity') }}
 
 ),
 

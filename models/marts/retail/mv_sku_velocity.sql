@@ -15,8 +15,10 @@ with
 
 daily_sales as (
 
-    select * from {{ ref('mv_daily_sales_estimates') }} as daily_sales_estimates
-    where sale_date >= {{ retail_refresh_date() }} - {{ retail_sales_window_days('retail_velocity_days') }}
+    select * from {{ ref('mv_daily_sales_estimates') }}
+    where
+        sale_date
+        >= {{ retail_refresh_date() }} - {{ retail_sales_window_days('retail_velocity_days') }}
 
 ),
 

@@ -26,8 +26,11 @@ store_products as (
 
 daily_sales as (
 
-    select * from {{ ref('mv_daily_sales_estimates') }} as daily_sales_estimates
-    where sale_date >= {{ retail_refresh_date() }} - {{ retail_sales_window_days('retail_store_performance_days') }}
+    select * from {{ ref('mv_daily_sales_estimates') }}
+    where
+        sale_date
+        >= {{ retail_refresh_date() }}
+        - {{ retail_sales_window_days('retail_store_performance_days') }}
 
 ),
 
