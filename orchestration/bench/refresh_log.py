@@ -41,3 +41,12 @@ def with_offsets(rows: list[dict[str, Any]], origin: datetime) -> list[dict[str,
 
 def sql_seconds(rows: list[dict[str, Any]]) -> float:
     return round(sum(row["duration_seconds"] or 0.0 for row in rows), 3)
+
+
+def span_seconds(rows: list[dict[str, Any]]) -> float:
+    """From the first row's start to the last row's end (0 without timed rows)."""
+    starts = [row["started_at"] for row in rows if row.get("started_at") is not None]
+    ends = [row["finished_at"] for row in rows if row.get("finished_at") is not None]
+    if not starts or not ends:
+        return 0.0
+    return round((max(ends) - min(starts)).total_seconds(), 3)

@@ -54,7 +54,8 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
                         "rebuild_create_seconds", "rebuild_indexes_seconds"), name)
         assert view["strategy"] in ("concurrently", "swap")
     _numbers(refresh["total"], ("floor_seconds", "concurrent_seconds", "plain_seconds",
-                                "rebuild_seconds", "materialization_seconds"), "total")
+                                "rebuild_seconds", "materialization_seconds",
+                                "materialization_span_seconds", "materialization_vs_floor"), "total")
 
     for mode in ("concurrent", "plain"):
         section = results["availability"][mode]
