@@ -80,6 +80,7 @@ SESSION_SETTINGS = {
 }
 # The publishing sessions sort the snapshots by id in memory.
 PUBLISH_SETTINGS = {"work_mem": "2GB"}
+LOCK_NAME = "analytics demo-data"
 # Snapshot ids are visit number * 4096 + the product's rank in its store.
 MAX_PRODUCTS_PER_STORE = 4096
 _STEP_MARKER = re.compile(r"^-- step: (.+)$", re.MULTILINE)
@@ -267,6 +268,26 @@ def load(
         f"demo data: scale {spec.name} ({spec.stores} stores x {spec.products_per_store} "
         f"products, {spec.days} days to {ends_at:%Y-%m-%d %H:%M:%S} UTC), seed {seed}"
     )
+    with connect(settings, autocommit=True) as lock, lock.cursor() as cur:
+        # One load at a time per database (they share the scratch schema).
+        cur.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK_NAME,))
+        row = cur.fetchone()
+        if not (row and row[0]):
+            console.print("waiting for another demo-data load to finish ...")
+            cur.execute("select pg_advisory_lock(hashtext(%s))", (LOCK_NAME,))
+        rows = _generate_and_publish(settings, console, params, spec, seed)
+    report_rows = {table: rows.get(table.split(".")[1], 0) for table in REPORT_TABLES}
+    return LoadReport(scale=spec.name, seed=seed, starts_at=starts_at, ends_at=ends_at,
+                      rows=report_rows, seconds=time.monotonic() - started)
+
+
+def _generate_and_publish(
+    settings: ConnectionSettings,
+    console: Console,
+    params: dict[str, object],
+    spec: ScaleSpec,
+    seed: int,
+) -> dict[str, int]:
     try:
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             _configure(cur)
@@ -286,9 +307,7 @@ def load(
         # The scratch tables take gigabytes at scale M: never leave them behind.
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             cur.execute("drop schema if exists retail_sim cascade")
-    report_rows = {table: rows.get(table.split(".")[1], 0) for table in REPORT_TABLES}
-    return LoadReport(scale=spec.name, seed=seed, starts_at=starts_at, ends_at=ends_at,
-                      rows=report_rows, seconds=time.monotonic() - started)
+    return rows
 
 
 def _publish(

@@ -13,57 +13,49 @@ create unlogged table retail_sim.daily_rows (
 );
 
 -- step: daily_truth (parallel)
+-- Run once per part by as many sessions; the fenced layer computes each demand count once.
 insert into retail_sim.daily_rows
 select
-    y.store_id,
-    y.provider_product_id,
-    %(start_date)s::date + y.day::integer,
-    least(y.lvl, y.d_end - y.d_r) - least(y.lvl, y.d_start - y.d_r)
-        + case when y.restock_day
-               then least(y.prev_lvl, y.d_r - y.prev_d_r) - least(y.prev_lvl, y.d_mid - y.prev_d_r)
+    h.store_id,
+    h.provider_product_id,
+    %(start_date)s::date + h.day::integer,
+    least(h.lvl, h.d_end - h.d_r)
+        - least(h.lvl, case when h.cycle_day then h.d_r else h.d_mid end - h.d_r)
+        + case when h.restock_day
+               then least(h.prev_lvl, h.d_r - h.prev_d_r) - least(h.prev_lvl, h.d_mid - h.prev_d_r)
                else 0
           end,
-    case when y.restock_day then y.restocked else 0 end
+    case when h.restock_day then h.restocked else 0 end
 from (
     select
-        x.*,
-        retail_sim.demand(x.x_end, x.demand_key) as d_end,
-        case when x.cycle_day then x.d_r else x.d_mid end as d_start
+        c.store_id,
+        c.provider_product_id,
+        c.day,
+        c.lvl,
+        c.d_r,
+        c.prev_lvl,
+        c.prev_d_r,
+        c.restocked,
+        c.day = c.r_us / 86400000000 as cycle_day,
+        c.day = c.r_us / 86400000000 and c.k > 0 as restock_day,
+        -- Demand counts at the day's midnight and at its end (the next midnight, or the end
+        -- of the product's life on its last day).
+        retail_sim.demand(c.rate * sd.curves0[c.variant + 1], c.demand_key) as d_mid,
+        retail_sim.demand(
+            c.rate * case when (c.day + 1) * 86400000000 >= c.us_last then c.h_last
+                          else sd.curves1[c.variant + 1] end,
+            c.demand_key) as d_end
     from (
-        select
-            w.*,
-            retail_sim.demand(w.x_mid, w.demand_key) as d_mid
-        from (
-            select
-                c.store_id,
-                c.provider_product_id,
-                c.day,
-                c.lvl,
-                c.d_r,
-                c.prev_lvl,
-                c.prev_d_r,
-                c.restocked,
-                c.demand_key,
-                c.day = c.r_us / 86400000000 as cycle_day,
-                c.day = c.r_us / 86400000000 and c.k > 0 as restock_day,
-                c.rate * sd.curves0[c.variant + 1] as x_mid,
-                c.rate * case when (c.day + 1) * 86400000000 >= c.us_last then c.h_last
-                              else sd.curves1[c.variant + 1] end as x_end
-            from (
-                -- The expansion first (fenced), then one hash join with store_days.
-                select cy.*, g.day
-                from retail_sim.cycles as cy
-                cross join lateral generate_series(
-                    cy.r_us / 86400000000,
-                    case when cy.next_us is null then (cy.us_last - 1) / 86400000000
-                         else cy.next_us / 86400000000 - 1 end) as g (day)
-                where cy.provider_product_id is not null and mod(cy.sp_id, %(parts)s) = %(part)s
-                offset 0
-            ) as c
-            join retail_sim.store_days as sd on sd.store_id = c.store_id and sd.day = c.day
-            offset 0
-        ) as w
+        -- The expansion first (fenced), then one hash join with store_days.
+        select cy.*, g.day
+        from retail_sim.cycles as cy
+        cross join lateral generate_series(
+            cy.r_us / 86400000000,
+            case when cy.next_us is null then (cy.us_last - 1) / 86400000000
+                 else cy.next_us / 86400000000 - 1 end) as g (day)
+        where cy.provider_product_id is not null and mod(cy.sp_id, %(parts)s) = %(part)s
         offset 0
-    ) as x
+    ) as c
+    join retail_sim.store_days as sd on sd.store_id = c.store_id and sd.day = c.day
     offset 0
-) as y;
+) as h;
