@@ -9,8 +9,8 @@
 -- demand that finds the shelf empty is lost. So the state at any moment needs only its cycle.
 --
 -- Columns: r_us, h_r (demand curve value) and d_r (demand count) at the cycle start; lvl the
--- stock right after it; vis_lo / seg_lo the first breakpoint whose visit / segment belongs to
--- the cycle; bi_hi the last breakpoint inside it; next_us / next_h the next restock; prev_lvl /
+-- stock right after it; vis_lo the first breakpoint (visit) that sees the cycle's stock and
+-- bi_hi the last one; next_us / next_h the next restock; prev_lvl /
 -- prev_d_r the previous cycle's; restocked the units the restock added.
 -- step: cycles table
 create unlogged table retail_sim.cycles (
@@ -21,7 +21,6 @@ create unlogged table retail_sim.cycles (
     d_r                 integer not null,
     lvl                 integer not null,
     vis_lo              integer not null,
-    seg_lo              integer not null,
     bi_hi               integer not null,
     next_us             bigint,
     next_h              double precision,
@@ -73,8 +72,7 @@ starts as (
         l.us_first as r_us,
         l.h_first as h_r,
         sp.initial as lvl,
-        l.bi_first as vis_lo,
-        l.bi_first + 1 as seg_lo
+        l.bi_first as vis_lo
     from retail_sim.sp_life as l
     join retail_sim.sp as sp using (sp_id)
     where mod(sp.sp_id, %(parts)s) = %(part)s
@@ -87,8 +85,7 @@ starts as (
             retail_sim.base_h(db.h0, db.factor, r.r_us - db.day * 86400000000),
             sp.variant, sp.store_id) as h_r,
         sp.level as lvl,
-        db.bi0 + width_bucket(r.r_us, db.break_us) as vis_lo,
-        db.bi0 + width_bucket(r.r_us, db.break_us) as seg_lo
+        db.bi0 + width_bucket(r.r_us, db.break_us) as vis_lo
     from restocks as r
     join retail_sim.sp as sp using (sp_id)
     join retail_sim.day_breaks as db
@@ -103,7 +100,7 @@ counted as (
 linked as (
     select
         c.*,
-        coalesce(lead(c.seg_lo) over w - 1, l.bi_last) as bi_hi,
+        coalesce(lead(c.vis_lo) over w - 1, l.bi_last) as bi_hi,
         lead(c.r_us) over w as next_us,
         lead(c.h_r) over w as next_h,
         lag(c.lvl) over w as prev_lvl,
@@ -120,7 +117,6 @@ select
     lk.d_r,
     lk.lvl,
     lk.vis_lo,
-    lk.seg_lo,
     lk.bi_hi,
     lk.next_us,
     lk.next_h,
