@@ -28,26 +28,47 @@ dispensaries as (
 
 ),
 
-category_weeks as (
+product_weeks as (
 
+    -- One row per store, product, category and week first (a hash aggregate over the days),
+    -- so the distinct counts below sort a few hundred thousand rows, not every day's.
+    -- The average price is carried as sum and count to stay the average over days.
     select
-        daily_sales.category,
-        dispensaries.state_code,
+        dispensary_id,
+        product_id,
+        category,
         -- Weeks start on Monday.
-        date_trunc('week', daily_sales.sale_date::timestamp)::date as week_start,
-        count(distinct daily_sales.product_id) as sku_count,
-        count(distinct daily_sales.dispensary_id) as store_count,
-        sum(daily_sales.units_sold) as total_units,
-        sum(daily_sales.revenue_estimate) as total_revenue,
-        avg(daily_sales.avg_price) as avg_price,
-        {{ retail_refresh_time() }} as calculated_at
+        date_trunc('week', sale_date::timestamp)::date as week_start,
+        sum(units_sold) as units_sold,
+        sum(revenue_estimate) as revenue_estimate,
+        sum(avg_price) as price_sum,
+        count(avg_price) as price_days
 
     from daily_sales
 
-    inner join dispensaries
-        on daily_sales.dispensary_id = dispensaries.dispensary_id
+    group by dispensary_id, product_id, category, week_start
 
-    group by 1, 2, 3
+),
+
+category_weeks as (
+
+    select
+        product_weeks.category,
+        dispensaries.state_code,
+        product_weeks.week_start,
+        count(distinct product_weeks.product_id) as sku_count,
+        count(distinct product_weeks.dispensary_id) as store_count,
+        sum(product_weeks.units_sold) as total_units,
+        sum(product_weeks.revenue_estimate) as total_revenue,
+        sum(product_weeks.price_sum) / nullif(sum(product_weeks.price_days), 0) as avg_price,
+        {{ retail_refresh_time() }} as calculated_at
+
+    from product_weeks
+
+    inner join dispensaries
+        on product_weeks.dispensary_id = dispensaries.dispensary_id
+
+    group by product_weeks.category, dispensaries.state_code, product_weeks.week_start
 
 )
 
