@@ -74,7 +74,7 @@
     {%- endif -%}
 
     {% do persist_docs(target, model) %}
-    {% do apply_grants(target, config.get('grants'), should_revoke=action in ['refresh', 'refresh_concurrently']) %}
+    {% do apply_grants(target, mv_grants_for_existing_roles(config.get('grants')), should_revoke=action in ['refresh', 'refresh_concurrently']) %}
   {%- endif -%}
 
   {{ run_hooks(collected.other_hooks, inside_transaction=True) }}
