@@ -1,11 +1,13 @@
 """The dbt docs site (`analytics docs`): generated, served, rendered in headless Chromium.
 
-Leaves a screenshot of the mart's lineage graph in docs/dbt-docs.png.
+Takes a screenshot of the mart's lineage graph; ANALYTICS_UPDATE_SCREENSHOTS=1 copies it to
+docs/dbt-docs.png (like the Dagster UI test), otherwise it stays in the test's temp dir.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -21,7 +23,7 @@ from tests.python.retail.conftest import MART_VIEWS, RetailMart
 from tests.python.retail.seed_views import SEED_COLUMNS
 
 HOST = "127.0.0.1"
-SCREENSHOT = PROJECT_DIR / "docs" / "dbt-docs.png"
+DOCS_SCREENSHOT = PROJECT_DIR / "docs" / "dbt-docs.png"
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--no-first-run", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
@@ -105,7 +107,10 @@ def test_lineage_graph_renders(docs_url: str, tmp_path: Path) -> None:
     layers = set(re.findall(r'data-id="(layer\d-\w+)"', dom))
     assert "layer2-node" in layers, f"no graph canvas rendered: {sorted(layers)}"
 
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    _render(url, tmp_path / "profile", f"--screenshot={SCREENSHOT}")
-    image = SCREENSHOT.read_bytes()
+    screenshot = tmp_path / "dbt-docs.png"
+    _render(url, tmp_path / "profile", f"--screenshot={screenshot}")
+    image = screenshot.read_bytes()
     assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 20_000
+    if os.environ.get("ANALYTICS_UPDATE_SCREENSHOTS"):
+        DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(screenshot, DOCS_SCREENSHOT)
