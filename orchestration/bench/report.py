@@ -224,3 +224,94 @@ def render(results: Mapping[str, Any]) -> RenderableType:
     for name, error in (results.get("errors") or {}).items():
         parts.append(Text(f"{name} failed: {error}", style="red"))
     return Group(*parts)
+
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _md_table(header_cells: list[str], rows: list[list[str]]) -> list[str]:
+    align = ["---" if i == 0 else "---:" for i in range(len(header_cells))]
+    return [_md_row(header_cells), _md_row(align), *(_md_row(r) for r in rows), ""]
+
+
+def _md_mark(met: bool | None) -> str:
+    return "n/a" if met is None else ("met" if met else "**NOT met**")
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    """The figures and targets as Markdown tables (for bench/results/README.md)."""
+    lines: list[str] = [header(results).plain, ""]
+    targets = _targets_by_id(results)
+    refresh = _section(results, "refresh_cost")
+    if refresh is not None:
+        per_view = targets.get("refresh_vs_floor", {}).get("details", {})
+        rows = [[name, _num(v["rows"]), v.get("strategy", "-"), _num(v["floor_seconds"]),
+                 _num(v["concurrent_seconds"]), _num(v["concurrent_vs_floor"], 2),
+                 _num(v["plain_seconds"]), _num(v["rebuild_seconds"]),
+                 _num(v.get("materialization_seconds")), _md_mark(per_view.get(name, {}).get("met"))]
+                for name, v in refresh["views"].items()]
+        total = refresh["total"]
+        rows.append(["**whole mart**", "", "", _num(total["floor_seconds"]),
+                     _num(total["concurrent_seconds"]), _num(total["concurrent_vs_floor"], 2),
+                     _num(total["plain_seconds"]), _num(total["rebuild_seconds"]),
+                     f"{_num(total.get('materialization_span_seconds'))} elapsed "
+                     f"({_num(total.get('materialization_vs_floor'), 2)}x)",
+                     _md_mark(targets.get("whole_refresh_vs_floor", {}).get("met"))])
+        lines += [f"Refresh cost (s, warm, median of {refresh['reps']})", ""]
+        lines += _md_table(["view", "rows", "strategy", "floor", "concurrent", "x floor", "plain",
+                            "rebuild", "dbt (log)", "<= 1.5x floor"], rows)
+        steps = [[name, _num(v["floor_seconds"]), _num(b.get("fill_seconds")),
+                  _num(b.get("duplicate_check_seconds")), _num(b.get("diff_seconds")),
+                  _num(b.get("analyze_seconds")), _num(b.get("delete_seconds")),
+                  _num(b.get("insert_seconds")), _num(b.get("count_seconds")),
+                  f"{b.get('rows_inserted', 0):,} of {v['rows']:,}"]
+                 for name, v in refresh["views"].items()
+                 if isinstance(b := v.get("concurrent_breakdown"), Mapping) and "error" not in b]
+        if steps:
+            lines += ["Inside REFRESH CONCURRENTLY (s, one run, pg_stat_statements)", ""]
+            lines += _md_table(["view", "floor", "fill", "dup check", "diff", "analyze", "delete",
+                                "insert", "count", "rows rewritten"], steps)
+    availability = _section(results, "availability")
+    if availability is not None:
+        concurrent = availability.get("concurrent", {})
+        plain = availability.get("plain", {})
+        rows = []
+        for name, v in concurrent.get("views", {}).items():
+            other = plain.get("views", {}).get(name, {})
+            rows.append([name, _num(v["reads"]), _num(v["latency_ms"].get("p50"), 2),
+                         _num(v["latency_ms"].get("p99"), 2), _num(v["latency_ms"].get("max"), 1),
+                         _num(v["errors"]), _num(other.get("latency_ms", {}).get("max"), 1),
+                         _num(other.get("errors"))])
+        lines += [f"Reads during the whole-mart refresh (ms; concurrent: `{concurrent.get('how')}`, "
+                  f"{_num(concurrent.get('refresh_wall_seconds'), 1)} s; plain REFRESH "
+                  f"{_num(plain.get('refresh_wall_seconds'), 1)} s)", ""]
+        lines += _md_table(["view", "reads", "p50", "p99", "max", "errors", "plain: max",
+                            "plain: errors"], rows)
+    dashboard = _section(results, "dashboard")
+    if dashboard is not None:
+        rows = [[name, q["view"], _num(q["view_ms"].get("p50"), 3), _num(q["view_ms"].get("p95"), 3),
+                 _num(q["raw_ms"].get("p50"), 1), _num(q["speedup"], 1),
+                 "yes" if q["uses_index"] else "no", "yes" if q["same_rows_as_raw"] else "no"]
+                for name, q in dashboard["queries"].items()]
+        lines += [f"Dashboard queries (ms; {dashboard['view_runs']} runs on the views, "
+                  f"{dashboard['raw_runs']} over raw)", ""]
+        lines += _md_table(["query", "view", "p50", "p95", "raw p50", "speed-up", "index",
+                            "same rows"], rows)
+    overhead = overhead_text(results)
+    if overhead is not None:
+        lines += [overhead.plain, ""]
+    scaling = results.get("scaling")
+    if isinstance(scaling, Mapping) and scaling.get("enabled"):
+        rows = [[str(p["scale"]), _num(p["inventory_snapshots"]), _num(p["whole_refresh_seconds"], 2),
+                 _num(p["floor_seconds"], 2), _num(p.get("build_sql_seconds"), 2)]
+                for p in scaling.get("points", [])]
+        lines += [f"Scaling (log-log slope {scaling.get('slope')}; floors {scaling.get('floor_slope')},"
+                  f" fresh build {scaling.get('build_slope')})", ""]
+        lines += _md_table(["scale", "snapshots", "whole refresh s", "floors s", "fresh build s"], rows)
+    rows = [[t["target"] + (" (informational)" if t["informational"] else ""), _num(t["value"], 2),
+             f"{t['comparison']} {t['threshold']:g}", _md_mark(t["met"])]
+            for t in results.get("targets", [])]
+    lines += ["Targets", ""]
+    lines += _md_table(["target", "worst value", "threshold", "status"], rows)
+    return "\n".join(lines)
