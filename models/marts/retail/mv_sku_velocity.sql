@@ -33,9 +33,10 @@ sku_sales as (
     select
         dispensary_id,
         product_id,
-        -- As of the latest day: one row per store and product even after a rename.
-        (array_agg(brand_name order by sale_date desc))[1] as brand_name,
-        (array_agg(category order by sale_date desc))[1] as category,
+        -- As of the latest day (the last element in date order, the order of the daily
+        -- view's key): one row per store and product even after a rename.
+        (array_agg(brand_name order by sale_date))[count(*)] as brand_name,
+        (array_agg(category order by sale_date))[count(*)] as category,
         sum(units_sold) as total_units,
         sum(revenue_estimate) as total_revenue,
         -- mv_daily_sales_estimates has one row per product and day: count(*) counts days.
