@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orchestration import database, demo_data, migrations, summary
+from orchestration import database, demo_data, docs_site, migrations, summary
 from orchestration.dbt import run_dbt
 from orchestration.settings import SettingsError
 
 app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_help=True)
 db_app = typer.Typer(help="The project's Postgres server.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command("docs")(docs_site.docs_command)
 console = Console(soft_wrap=True)
 
 

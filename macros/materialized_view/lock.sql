@@ -6,7 +6,13 @@
   lock the rebuild needs (which would be a deadlock).
 #}
 {% macro mv_lock(relation, exclusive) %}
+  {#- The materialization commits its 'running' log row first; psycopg2 then believes a
+      transaction is still open and sends no BEGIN, so every later statement would commit on
+      its own and these transaction-level locks would end with this very statement. An
+      explicit BEGIN makes the lock, the work and the grants one transaction, held until the
+      materialization's final commit (and rolled back if dbt is killed). -#}
   {% call statement('mv_lock') %}
+    begin;
     select {{ 'pg_advisory_xact_lock' if exclusive else 'pg_advisory_xact_lock_shared' }}(hashtext('mv_rebuild_guard')),
            pg_advisory_xact_lock(hashtext({{ mv_literal('mv:' ~ relation.render()) }}))
   {% endcall %}
