@@ -199,11 +199,13 @@ def owner_mart(
 CLOCK_COLUMNS = ("calculated_at", "days_since_oos")
 
 
-def differences_from_definition(mart: Mart, view: str, reading: Mapping[str, str] = {}) -> int:  # noqa: B006
+def differences_from_definition(
+    mart: Mart, view: str, reading: Mapping[str, str] | None = None
+) -> int:
     """Rows of `view` missing from, or extra to, its own definition run now (both ways);
     `reading` swaps relations its definition reads for others (e.g. a copy of an earlier state)."""
     definition = str(mart.scalar("select pg_get_viewdef(%s::regclass)", (f"analytics.{view}",)))
-    for relation, stand_in in reading.items():
+    for relation, stand_in in (reading or {}).items():
         assert relation in definition, f"{view} does not read {relation}"
         definition = definition.replace(relation, stand_in)
     columns = [str(row[0]) for row in mart.sql(
