@@ -29,6 +29,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sqlfluff lint models
 
 clean:
 	rm -rf target logs .dagster_home
