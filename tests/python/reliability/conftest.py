@@ -8,6 +8,7 @@ session's server and drops it afterwards. dbt writes to temporary target directo
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -235,3 +236,28 @@ def add_sales(mart: Mart, products: int = 50) -> None:
               order by dispensary_id, product_id, captured_at desc, id desc
               limit {int(products)}) as latest
     """)
+
+
+@dataclass(frozen=True)
+class LoginMembers:
+    """Login users that are members (with INHERIT) of the two NOLOGIN roles."""
+
+    reader: ConnectionSettings
+    owner: ConnectionSettings
+
+
+@pytest.fixture(scope="session")
+def login_members(owner_mart: Mart) -> Iterator[LoginMembers]:
+    """A reader and an owner login, with random names and passwords made for this session."""
+    suffix = secrets.token_hex(4)
+    made: dict[str, ConnectionSettings] = {}
+    for group in ("reader", "owner"):
+        name, password = f"reliability_{group}_{suffix}", secrets.token_urlsafe(16)
+        owner_mart.sql(f"create role {name} login inherit password %s in role analytics_{group}",
+                       (password,))
+        made[group] = replace(owner_mart.settings, user=name, password=password)
+    try:
+        yield LoginMembers(reader=made["reader"], owner=made["owner"])
+    finally:
+        for settings in made.values():
+            owner_mart.sql(f"drop role if exists {settings.user}")
