@@ -102,6 +102,8 @@ def plan(options: BenchOptions) -> Plan:
 
 
 def _guard(results: dict[str, Any], name: str, ctx: BenchContext, work: Callable[[], Any]) -> Any:
+    # The machine is shared: say how busy it was when each section started.
+    results.setdefault("load_average_by_section", {})[name] = machine.load_average()
     try:
         value = work()
     except Exception as error:
