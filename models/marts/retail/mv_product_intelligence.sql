@@ -92,9 +92,10 @@ product_intelligence as (
             as days_since_oos,
         case
             when sku_velocity.avg_daily_units > 0 and store_products.stock_quantity > 0
-                then round(
+                -- Capped at 100 years, so a huge stock and a slow pace cannot overflow.
+                then least(round(
                     store_products.stock_quantity::numeric / sku_velocity.avg_daily_units
-                )::integer
+                ), 36500)::integer
         end as days_until_stock_out,
         sku_velocity.avg_daily_units,
         {{ retail_refresh_time() }} as calculated_at

@@ -9,7 +9,11 @@ select
     brand_name,
     category,
     captured_at,
-    price_rec,
-    quantity_available
+    -- A negative price or quantity is no shelf state: read as not shown (NULL).
+    case when price_rec >= 0 then price_rec end as price_rec,
+    case when quantity_available >= 0 then quantity_available end as quantity_available
 
 from {{ source('retail_raw', 'inventory_snapshots') }}
+
+-- A snapshot dated after the refresh (a crawler clock ahead) counts once its time has come.
+where captured_at <= {{ retail_refresh_time() }}

@@ -8,3 +8,6 @@ select
     detected_at
 
 from {{ source('retail_raw', 'product_visibility_events') }}
+
+-- An event dated after the refresh counts once its time has come.
+where detected_at <= {{ retail_refresh_time() }}

@@ -11,10 +11,11 @@ select
     category,
     is_in_stock,
     stock_status,
-    stock_quantity,
-    price_rec,
     first_seen_at,
     last_seen_at,
-    updated_at
+    updated_at,
+    -- A negative quantity or price is no shelf state: read as not shown (NULL).
+    case when stock_quantity >= 0 then stock_quantity end as stock_quantity,
+    case when price_rec >= 0 then price_rec end as price_rec
 
 from {{ source('retail_raw', 'store_products') }}
