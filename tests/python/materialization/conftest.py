@@ -10,17 +10,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from orchestration.dbt import dbt_executable
 from orchestration.settings import ConnectionSettings
+from tests.python.sql_client import SqlClient
 
 REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass
-class DbtProject:
+class DbtProject(SqlClient):
     """A dbt project in a temp dir whose models live in their own schema."""
 
     path: Path
@@ -51,23 +51,6 @@ class DbtProject:
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(self.command(*args), env=self.env, cwd=self.path,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-    def connect(self) -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(**self.settings.connect_kwargs())
-        conn.autocommit = True
-        return conn
-
-    def sql(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        conn = self.connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(query, params or None)
-                return list(cur.fetchall()) if cur.description else []
-        finally:
-            conn.close()
-
-    def scalar(self, query: str, params: tuple[object, ...] = ()) -> object:
-        return self.sql(query, params)[0][0]
 
     def log(self, model: str) -> list[tuple[object, ...]]:
         """(action, status, rows_after, error) of every refresh_log row of `model`, oldest first."""

@@ -27,6 +27,7 @@ from orchestration.database import connect
 from orchestration.dbt import dbt_env, dbt_executable
 from orchestration.paths import PROJECT_DIR
 from orchestration.settings import ConnectionSettings
+from tests.python.sql_client import SqlClient
 
 MART_SELECTOR = "+path:models/marts/retail"
 MART_VIEWS = (
@@ -45,7 +46,7 @@ LEFTOVER_PATTERNS = ("%\\_\\_mv\\_new", "mv\\_new\\_%")
 
 
 @dataclass
-class Mart:
+class Mart(SqlClient):
     """The project (or a copy of it) on one database, built by dbt as `analytics_owner`."""
 
     settings: ConnectionSettings
@@ -77,23 +78,6 @@ class Mart:
     def popen(self, args: list[str], lane: str = "a") -> subprocess.Popen[str]:
         return subprocess.Popen(self.command(args, lane), env=self.env(), cwd=self.project_dir,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-    def connect(self) -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(**self.settings.connect_kwargs(), connect_timeout=10)
-        conn.autocommit = True
-        return conn
-
-    def sql(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        conn = self.connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(query, params or None)
-                return list(cur.fetchall()) if cur.description else []
-        finally:
-            conn.close()
-
-    def scalar(self, query: str, params: tuple[object, ...] = ()) -> object:
-        return self.sql(query, params)[0][0]
 
     def fingerprints(self, views: Iterable[str] = MART_VIEWS) -> dict[str, tuple[int, str]]:
         """Per view: its row count and an md5 of its rows in a fixed order."""
