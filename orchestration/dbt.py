@@ -12,15 +12,19 @@ from orchestration.paths import PROJECT_DIR
 from orchestration.settings import ConnectionSettings
 
 
-def dbt_executable() -> str:
-    """The `dbt` installed beside this Python (the venv's), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
+def venv_executable(name: str) -> str:
+    """The `name` command installed beside this Python (the venv's), else the one on PATH."""
+    beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
-    found = shutil.which("dbt")
+    found = shutil.which(name)
     if found is None:
-        raise FileNotFoundError("dbt is not installed in this environment (pip install -e .)")
+        raise FileNotFoundError(f"{name} is not installed in this environment (pip install -e .)")
     return found
+
+
+def dbt_executable() -> str:
+    return venv_executable("dbt")
 
 
 def dbt_env(settings: ConnectionSettings) -> dict[str, str]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 from types import FrameType
 
 from orchestration import database, migrations
+from orchestration.dbt import venv_executable
 from orchestration.paths import PROJECT_DIR
 from orchestration.settings import ConnectionSettings
 
@@ -70,13 +70,7 @@ def start_database() -> Database:
 
 
 def dagster_executable() -> str:
-    beside = Path(sys.executable).parent / "dagster"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dagster")
-    if found is None:
-        raise FileNotFoundError("dagster is not installed in this environment (pip install -e .)")
-    return found
+    return venv_executable("dagster")
 
 
 def dev_environment(settings: ConnectionSettings, home: Path) -> dict[str, str]:
