@@ -3,10 +3,13 @@
     create   first build: the view WITH DATA and its indexes, in one go (no manual REFRESH);
     refresh  unchanged definition: CONCURRENTLY when a unique index allows it, so readers
              are never blocked; a plain REFRESH otherwise;
-    rebuild  changed definition, index set, relation kind or --full-refresh: build the new
-             view under a temporary name with its indexes, and new copies of the views that
-             depend on it reading the new one; then drop the old ones and rename the new
-             ones into place. All in one transaction; only the final renames block readers.
+    rebuild  changed definition, index set, relation kind or --full-refresh (and a refresh
+             with refresh_strategy='swap'): in a first transaction, build the new view under
+             a temporary name with its indexes, and new copies of the views that depend on
+             it reading the new one, and commit them; in a second, drop the old ones and
+             rename the new ones into place. Readers wait only for that second transaction,
+             which changes the catalog alone: with wal_level=minimal the new files are synced
+             at commit, and that long commit is the first one, with no reader waiting.
 #}
 {% macro mv_create_sql(relation, sql, indexes) -%}
   {%- set statements = ['create materialized view ' ~ relation ~ ' as\n' ~ sql ~ '\nwith data'] -%}
@@ -24,13 +27,15 @@
 
 {% macro mv_rebuild_sql(existing, target, sql, indexes, dependants) -%}
   {%- set staging = mv_sibling(target) -%}
+  {%- set swap = [] -%}
   {%- set renames = {target.schema ~ '.' ~ target.identifier: mv_qualified(staging.schema, staging.identifier)} -%}
   {%- for dependant in dependants -%}
     {%- do renames.update({dependant.schema ~ '.' ~ dependant.name:
                            mv_qualified(dependant.schema, mv_staging_name(dependant.name))}) -%}
   {%- endfor -%}
-  {#- 1. Build the new relation and new copies of its dependants on it; readers are not blocked. -#}
-  {%- set statements = ['drop materialized view if exists ' ~ staging] -%}
+  {#- 1. Build the new relation and new copies of its dependants on it; readers are not blocked.
+      Leftovers of a run killed between the two transactions go first, with their copies. -#}
+  {%- set statements = ['drop materialized view if exists ' ~ staging ~ ' cascade'] -%}
   {%- do statements.extend(mv_create_sql(staging, sql, [])) -%}
   {%- for index in indexes -%}
     {%- do statements.append(mv_index_create_sql(staging, index, mv_staging_index_name(index.name))) -%}
@@ -49,28 +54,28 @@
       {%- do statements.append(mv_retarget(renamed, renames)) -%}
     {%- endfor -%}
   {%- endfor -%}
-  {#- 2. Swap: only catalog changes from here on, so readers wait milliseconds. -#}
+  {#- 2. Swap: only catalog changes, so readers wait milliseconds. -#}
   {%- for dependant in dependants | reverse -%}
-    {%- do statements.append('drop ' ~ mv_kind_word(dependant.kind) ~ ' ' ~ mv_qualified(dependant.schema, dependant.name)) -%}
+    {%- do swap.append('drop ' ~ mv_kind_word(dependant.kind) ~ ' ' ~ mv_qualified(dependant.schema, dependant.name)) -%}
   {%- endfor -%}
-  {%- do statements.append('drop ' ~ mv_kind_word(existing.kind) ~ ' ' ~ target) -%}
-  {%- do statements.append('alter materialized view ' ~ staging ~ ' rename to ' ~ adapter.quote(target.identifier)) -%}
+  {%- do swap.append('drop ' ~ mv_kind_word(existing.kind) ~ ' ' ~ target) -%}
+  {%- do swap.append('alter materialized view ' ~ staging ~ ' rename to ' ~ adapter.quote(target.identifier)) -%}
   {%- for index in indexes -%}
-    {%- do statements.append(mv_index_rename_sql(target.schema, index.name)) -%}
+    {%- do swap.append(mv_index_rename_sql(target.schema, index.name)) -%}
   {%- endfor -%}
   {%- for dependant in dependants -%}
-    {%- do statements.append('alter ' ~ mv_kind_word(dependant.kind) ~ ' '
+    {%- do swap.append('alter ' ~ mv_kind_word(dependant.kind) ~ ' '
                              ~ mv_qualified(dependant.schema, mv_staging_name(dependant.name))
                              ~ ' rename to ' ~ adapter.quote(dependant.name)) -%}
     {%- for index in dependant.indexes -%}
-      {%- do statements.append(mv_index_rename_sql(dependant.schema, index.name)) -%}
+      {%- do swap.append(mv_index_rename_sql(dependant.schema, index.name)) -%}
     {%- endfor -%}
-    {%- do statements.extend(dependant.finish_sql) -%}
+    {%- do swap.extend(dependant.finish_sql) -%}
     {%- if dependant.kind == 'm' -%}
-      {%- do statements.append(mv_dependant_rebuilt_sql(dependant)) -%}
+      {%- do swap.append(mv_dependant_rebuilt_sql(dependant)) -%}
     {%- endif -%}
   {%- endfor -%}
-  {{ return(statements) }}
+  {{ return({'staging': staging, 'build': statements, 'swap': swap}) }}
 {%- endmacro %}
 
 

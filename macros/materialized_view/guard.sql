@@ -5,8 +5,10 @@
   failing the model. Without a guard the log row of a failure would roll back with it.
   A unique-key violation is turned into a message naming the model, the key and one
   duplicated value (Postgres names none for REFRESH ... CONCURRENTLY).
+  A swap runs as two units in two transactions (see mv_swap_sql): phase 'build' starts the log
+  row and records the rows built, leaving it 'running'; phase 'swap' marks it a success.
 #}
-{% macro mv_guarded_sql(log_id, action, target, statements, sql, unique_key) -%}
+{% macro mv_guarded_sql(log_id, action, target, statements, sql, unique_key, phase='all') -%}
   {%- set tag = '$mvq$' -%}
   {%- for statement in statements + [sql] -%}
     {%- if tag in statement -%}
@@ -23,16 +25,27 @@ declare
     v_detail text;
     v_duplicate text;
 begin
+{%- if phase == 'swap' %}
+    select started_at into v_started from {{ log }} where id = {{ log_id }};
+{%- else %}
     update {{ log }} set action = {{ mv_literal(action) }}, started_at = v_started where id = {{ log_id }};
+{%- endif %}
     begin
 {%- for statement in statements %}
         execute {{ tag }}{{ statement }}{{ tag }};
 {%- endfor %}
+{%- if phase == 'build' %}
         execute {{ tag }}select count(*) from {{ target }}{{ tag }} into v_rows;
+        update {{ log }} set rows_after = v_rows where id = {{ log_id }};
+{%- else %}
+{%- if phase == 'all' %}
+        execute {{ tag }}select count(*) from {{ target }}{{ tag }} into v_rows;
+{%- endif %}
         update {{ log }}
-           set status = 'success', finished_at = clock_timestamp(), rows_after = v_rows,
+           set status = 'success', finished_at = clock_timestamp(), rows_after = coalesce(v_rows, rows_after),
                duration_seconds = extract(epoch from clock_timestamp() - v_started)
          where id = {{ log_id }};
+{%- endif %}
     exception when others then
         get stacked diagnostics v_state = returned_sqlstate, v_message = message_text,
                                 v_detail = pg_exception_detail;

@@ -22,11 +22,11 @@
 {% endmacro %}
 
 
-{# How the guarded block ended: none for success, else the error text. #}
-{% macro mv_log_outcome(log_id) %}
+{# How the guarded block ended: none when the log row has the `expected` status, else the error text. #}
+{% macro mv_log_outcome(log_id, expected='success') %}
   {%- set row = run_query("select status, error from " ~ adapter.quote(mv_meta_schema())
                           ~ ".refresh_log where id = " ~ log_id).rows[0] -%}
-  {{ return(none if row['status'] == 'success' else (row['error'] or row['status'])) }}
+  {{ return(none if row['status'] == expected else (row['error'] or row['status'])) }}
 {% endmacro %}
 
 

@@ -25,9 +25,19 @@
   {{ adapter.commit() }}
 
   {%- set planned = mv_choose_action(mv_describe(target), fingerprint) -%}
-  {{ mv_lock(target, exclusive=planned in ['create', 'rebuild', 'refresh_swap']) }}
+  {%- set session_lock = planned in ['rebuild', 'refresh_swap'] -%}
+  {{ mv_lock(target, exclusive=session_lock or planned == 'create', session=session_lock) }}
   {%- set existing = mv_describe(target) -%}
   {%- set action = mv_choose_action(existing, fingerprint) -%}
+  {%- if action in ['rebuild', 'refresh_swap'] and not session_lock -%}
+    {#- Another run changed the view while this one waited: lock again, for a swap. -#}
+    {{ adapter.commit() }}
+    {{ mv_lock(target, exclusive=true, session=true) }}
+    {%- set session_lock = true -%}
+    {%- set existing = mv_describe(target) -%}
+    {%- set action = mv_choose_action(existing, fingerprint) -%}
+  {%- endif -%}
+  {%- set swapping = action in ['rebuild', 'refresh_swap'] -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
@@ -50,7 +60,9 @@
       {%- set statements = mv_create_sql(target, model_sql, indexes) -%}
     {%- elif action in ['rebuild', 'refresh_swap'] -%}
       {%- if action == 'rebuild' -%}{{ log('Applying REPLACE to: ' ~ target) }}{%- endif -%}
-      {%- set statements = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
+      {%- set swap = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
+      {{ mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key) }}
+      {%- set statements = swap.swap -%}
     {%- else -%}
       {%- if action == 'refresh' and not (unique_key and not existing.populated) -%}
         {{ exceptions.warn(model.name ~ " has no unique index on plain columns, so it is refreshed with a plain REFRESH that blocks its readers until it ends. Add config unique_key=[...] naming the columns that identify a row to refresh it CONCURRENTLY.") }}
@@ -60,7 +72,8 @@
     {%- do statements.append(mv_state_save_sql(target, fingerprint, unique_key)) -%}
 
     {% call statement('main') %}
-      {{ mv_guarded_sql(log_id, action, target, statements, model_sql, unique_key) }}
+      {{ mv_guarded_sql(log_id, action, target, statements, model_sql, unique_key,
+                        phase='swap' if swapping else 'all') }}
     {% endcall %}
     {%- set error = mv_log_outcome(log_id) -%}
     {%- do store_raw_result(name='main', message={'create': 'created', 'rebuild': 'rebuilt', 'refresh': 'refreshed',
@@ -69,16 +82,19 @@
                             code=action, rows_affected=-1) -%}
     {%- if error is not none -%}
       {#- Keep the log row of the failure; the work itself was rolled back. -#}
-      {{ adapter.commit() }}
-      {{ exceptions.raise_database_error(model.name ~ " (" ~ action ~ " of " ~ target ~ ") failed; the previous view is still in place.\n" ~ error) }}
+      {%- if swapping -%}{{ mv_drop_staging(swap.staging) }}{%- endif -%}
+      {{ mv_fail(log_id, action, target, error, session_lock) }}
     {%- endif -%}
 
-    {% do persist_docs(target, model) %}
-    {% do apply_grants(target, mv_grants_for_existing_roles(config.get('grants')), should_revoke=action in ['refresh', 'refresh_concurrently']) %}
+    {%- if not swapping -%}
+      {% do persist_docs(target, model) %}
+      {% do apply_grants(target, mv_grants_for_existing_roles(config.get('grants')), should_revoke=action in ['refresh', 'refresh_concurrently']) %}
+    {%- endif -%}
   {%- endif -%}
 
   {{ run_hooks(collected.other_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
+  {%- if session_lock -%}{{ mv_unlock(target) }}{%- endif -%}
   {{ run_hooks(collected.other_hooks, inside_transaction=False) }}
 
   {{ return({'relations': [target]}) }}
@@ -163,3 +179,39 @@
   {%- endfor -%}
   {{ return({'indexes': indexes, 'other_hooks': other_hooks}) }}
 {%- endmacro %}
+
+
+{#
+  The first transaction of a swap: build the new view and the copies of its dependants, give
+  it its comments and grants, and commit, all while readers use the old ones. A failure
+  rolls it all back and fails the model.
+#}
+{% macro mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key) %}
+  {% call statement('mv_build') %}
+    {{ mv_guarded_sql(log_id, action, swap.staging, swap.build, model_sql, unique_key, phase='build') }}
+  {% endcall %}
+  {%- set error = mv_log_outcome(log_id, expected='running') -%}
+  {%- if error is not none -%}
+    {{ mv_fail(log_id, action, target, error, true) }}
+  {%- endif -%}
+  {% do persist_docs(swap.staging, model) %}
+  {% do apply_grants(swap.staging, mv_grants_for_existing_roles(config.get('grants')), should_revoke=false) %}
+  {{ adapter.commit() }}
+  {{ mv_begin() }}
+{% endmacro %}
+
+
+{# Commits the failure's log row, releases a swap's locks and fails the model. #}
+{% macro mv_fail(log_id, action, target, error, session_lock) %}
+  {{ adapter.commit() }}
+  {%- if session_lock -%}{{ mv_unlock(target) }}{%- endif -%}
+  {{ exceptions.raise_database_error(model.name ~ " (" ~ action ~ " of " ~ target ~ ") failed; the previous view is still in place.\n" ~ error) }}
+{% endmacro %}
+
+
+{# A swap that failed after its build was committed: drop what it built. #}
+{% macro mv_drop_staging(staging) %}
+  {% call statement('mv_drop_staging') %}
+    drop materialized view if exists {{ staging }} cascade
+  {% endcall %}
+{% endmacro %}

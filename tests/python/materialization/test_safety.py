@@ -280,3 +280,54 @@ def test_an_unknown_refresh_strategy_is_refused(mv_project: DbtProject) -> None:
                                        f"select id from {mv_project.source_schema}.items\n")
     result = mv_project.dbt("run", expect_ok=False)
     assert "items_mv: refresh_strategy must be 'concurrently' or 'swap', got 'sometimes'" in result.stdout
+
+
+def _wait_for_lock_wait(project: DbtProject, text: str, timeout: float = 30.0) -> int:
+    """The pid of a backend whose statement contains `text` and that waits for a lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = project.sql(
+            "select pid from pg_stat_activity where wait_event_type = 'Lock' "
+            "and pid <> pg_backend_pid() and query ilike %s", (f"%{text}%",))
+        if rows:
+            return int(rows[0][0])  # type: ignore[arg-type]
+        time.sleep(0.05)
+    raise AssertionError(f"no backend waited for a lock running {text!r} within {timeout}s")
+
+
+def test_a_swap_commits_its_build_before_it_waits_for_readers_and_a_kill_there_loses_nothing(
+    mv_project: DbtProject,
+) -> None:
+    src, schema = mv_project.source_schema, mv_project.schema
+    mv_project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
+                                 + SLOW_SELECT.format(src=src))
+    mv_project.write_model("down", "{{ config(unique_key=['id']) }}\n"
+                                   "select id, v * 2 as doubled from {{ ref('up') }}\n")
+    mv_project.dbt("run")
+    mv_project.sql(f"insert into {src}.items values (101, 101)")
+    reader = mv_project.connect()
+    try:
+        with reader.cursor() as cur:
+            cur.execute("begin")
+            cur.execute(f"select count(*) from {schema}.up")  # holds its lock until rollback
+        run = mv_project.popen("run", "-s", "up")
+        pid = _wait_for_lock_wait(mv_project, "rename to")
+        # The swap waits for the reader, and the new view and its dependant's copy are
+        # already committed: the slow build is over before any reader can queue behind it.
+        assert mv_project.scalar(f"select count(*) from {schema}.up__mv_new") == 101
+        assert mv_project.scalar(f"select count(*) from {schema}.down__mv_new") == 101
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=10)
+        mv_project.sql("select pg_cancel_backend(%s)", (pid,))
+    finally:
+        reader.close()
+
+    assert mv_project.scalar(f"select count(*) from {schema}.up") == 100
+    assert mv_project.scalar(f"select count(*) from {schema}.down") == 100
+    mv_project.dbt("run", "-s", "up")
+    assert mv_project.scalar(f"select count(*) from {schema}.down") == 101
+    leftovers = mv_project.sql(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relname like %s", (schema, "%mv_new%"))
+    assert leftovers == []
+    assert [row[:2] for row in mv_project.log("up")][-1] == ("refresh_swap", "success")
