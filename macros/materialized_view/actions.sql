@@ -27,6 +27,7 @@
 
 {% macro mv_rebuild_sql(existing, target, sql, indexes, dependants) -%}
   {%- set staging = mv_sibling(target) -%}
+  {%- set copies = [] -%}
   {%- set swap = [] -%}
   {%- set renames = {target.schema ~ '.' ~ target.identifier: mv_qualified(staging.schema, staging.identifier)} -%}
   {%- for dependant in dependants -%}
@@ -43,15 +44,15 @@
   {%- for dependant in dependants -%}
     {%- set word = mv_kind_word(dependant.kind) -%}
     {%- set copy = mv_qualified(dependant.schema, mv_staging_name(dependant.name)) -%}
-    {%- do statements.append('drop ' ~ word ~ ' if exists ' ~ copy) -%}
-    {%- do statements.append('create ' ~ word ~ ' ' ~ copy ~ dependant.options ~ ' as\n'
+    {%- do copies.append('drop ' ~ word ~ ' if exists ' ~ copy) -%}
+    {%- do copies.append('create ' ~ word ~ ' ' ~ copy ~ dependant.options ~ ' as\n'
                              ~ mv_retarget(dependant.definition, renames)
                              ~ (('\nwith data' if dependant.populated else '\nwith no data') if dependant.kind == 'm' else '')) -%}
     {%- for index in dependant.indexes -%}
       {%- set renamed = modules.re.sub('^(CREATE (?:UNIQUE )?INDEX )(\\S+)( ON )',
                                         '\\g<1>' ~ adapter.quote(mv_staging_index_name(index.name)) ~ '\\g<3>',
                                         index.definition) -%}
-      {%- do statements.append(mv_retarget(renamed, renames)) -%}
+      {%- do copies.append(mv_retarget(renamed, renames)) -%}
     {%- endfor -%}
   {%- endfor -%}
   {#- 2. Swap: only catalog changes, so readers wait milliseconds. -#}
@@ -75,7 +76,7 @@
       {%- do swap.append(mv_dependant_rebuilt_sql(dependant)) -%}
     {%- endif -%}
   {%- endfor -%}
-  {{ return({'staging': staging, 'build': statements, 'swap': swap}) }}
+  {{ return({'staging': staging, 'build': statements, 'copies': copies, 'swap': swap}) }}
 {%- endmacro %}
 
 

@@ -5,10 +5,13 @@
   failing the model. Without a guard the log row of a failure would roll back with it.
   A unique-key violation is turned into a message naming the model, the key and one
   duplicated value (Postgres names none for REFRESH ... CONCURRENTLY).
-  A swap runs as two units in two transactions (see mv_swap_sql): phase 'build' starts the log
-  row and records the rows built, leaving it 'running'; phase 'swap' marks it a success.
+  A swap runs as units in two transactions (see mv_rebuild_sql): phase 'build' starts the log
+  row and records the rows built, leaving it 'running'; 'copies' (the dependants' new copies)
+  leaves it as it is; 'swap' marks it a success. The swap tries to take its locks for
+  `swap_lock_timeout` at a time, `swap_attempts` times (about 5 minutes) before it waits.
 #}
-{% macro mv_guarded_sql(log_id, action, target, statements, sql, unique_key, phase='all') -%}
+{% macro mv_guarded_sql(log_id, action, target, statements, sql, unique_key, phase='all',
+                        swap_attempts=2000, swap_lock_timeout='50ms', swap_retry_pause=0.1) -%}
   {%- set tag = '$mvq$' -%}
   {%- for statement in statements + [sql] -%}
     {%- if tag in statement -%}
@@ -24,19 +27,48 @@ declare
     v_message text;
     v_detail text;
     v_duplicate text;
+    v_tries int;
+    v_lock_timeout text;
 begin
-{%- if phase == 'swap' %}
+{%- if phase in ['copies', 'swap'] %}
     select started_at into v_started from {{ log }} where id = {{ log_id }};
 {%- else %}
     update {{ log }} set action = {{ mv_literal(action) }}, started_at = v_started where id = {{ log_id }};
 {%- endif %}
     begin
+{%- if phase == 'swap' %}
+{#- The swap needs each relation exclusively. Waiting behind a long query would make every
+    new reader queue behind the swap, so each try gives up after a short lock_timeout, lets
+    the readers go on and tries again; the last try waits as long as it takes. #}
+        v_lock_timeout := current_setting('lock_timeout');
+        for v_attempt in 1..{{ swap_attempts }} loop
+            v_tries := v_attempt;
+            begin
+                perform set_config('lock_timeout',
+                                   case when v_attempt < {{ swap_attempts }} then '{{ swap_lock_timeout }}' else '0' end, true);
+{%- for statement in statements %}
+                execute {{ tag }}{{ statement }}{{ tag }};
+{%- endfor %}
+                exit;
+            exception when lock_not_available then
+                perform pg_sleep({{ swap_retry_pause }});
+            end;
+        end loop;
+        perform set_config('lock_timeout', v_lock_timeout, true);
+        if v_tries > 1 then
+            update {{ log }} set note = concat_ws('; ', note, format('the swap waited for readers (%s tries)', v_tries))
+             where id = {{ log_id }};
+        end if;
+{%- else %}
 {%- for statement in statements %}
         execute {{ tag }}{{ statement }}{{ tag }};
 {%- endfor %}
+{%- endif %}
 {%- if phase == 'build' %}
         execute {{ tag }}select count(*) from {{ target }}{{ tag }} into v_rows;
         update {{ log }} set rows_after = v_rows where id = {{ log_id }};
+{%- elif phase == 'copies' %}
+        null;
 {%- else %}
 {%- if phase == 'all' %}
         execute {{ tag }}select count(*) from {{ target }}{{ tag }} into v_rows;

@@ -70,3 +70,13 @@
   {%- endset -%}
   {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}
+
+
+{# A swap that turned into a concurrent refresh: the row goes on, with why in its note. #}
+{% macro mv_log_fallback(log_id, note) %}
+  {% call statement('mv_log_fallback') %}
+    update {{ adapter.quote(mv_meta_schema()) }}.refresh_log
+       set status = 'running', error = null, note = {{ mv_literal(note) }}
+     where id = {{ log_id }}
+  {% endcall %}
+{% endmacro %}

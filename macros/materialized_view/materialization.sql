@@ -61,8 +61,14 @@
     {%- elif action in ['rebuild', 'refresh_swap'] -%}
       {%- if action == 'rebuild' -%}{{ log('Applying REPLACE to: ' ~ target) }}{%- endif -%}
       {%- set swap = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
-      {{ mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key) }}
-      {%- set statements = swap.swap -%}
+      {%- set can_fall_back = action == 'refresh_swap' and existing.has_unique_index and existing.populated -%}
+      {%- if mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key, can_fall_back) -%}
+        {%- set statements = swap.swap -%}
+      {%- else -%}
+        {%- set action = 'refresh_concurrently' -%}
+        {%- set swapping = false -%}
+        {%- set statements = mv_refresh_sql(target, true) -%}
+      {%- endif -%}
     {%- else -%}
       {%- if action == 'refresh' and not (unique_key and not existing.populated) -%}
         {{ exceptions.warn(model.name ~ " has no unique index on plain columns, so it is refreshed with a plain REFRESH that blocks its readers until it ends. Add config unique_key=[...] naming the columns that identify a row to refresh it CONCURRENTLY.") }}
@@ -184,20 +190,37 @@
 {#
   The first transaction of a swap: build the new view and the copies of its dependants, give
   it its comments and grants, and commit, all while readers use the old ones. A failure
-  rolls it all back and fails the model.
+  rolls it all back and fails the model, except when only a dependant's copy failed (on its
+  own data) and the view can be refreshed concurrently instead: then it returns false and the
+  caller does that, so one failing dependant does not keep its upstream stale (the
+  dependant's own run reports its error). True when the build is committed.
 #}
-{% macro mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key) %}
+{% macro mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key, can_fall_back) %}
   {% call statement('mv_build') %}
     {{ mv_guarded_sql(log_id, action, swap.staging, swap.build, model_sql, unique_key, phase='build') }}
   {% endcall %}
   {%- set error = mv_log_outcome(log_id, expected='running') -%}
+  {%- if error is none and swap.copies -%}
+    {% call statement('mv_build_copies') %}
+      {{ mv_guarded_sql(log_id, action, swap.staging, swap.copies, model_sql, [], phase='copies') }}
+    {% endcall %}
+    {%- set error = mv_log_outcome(log_id, expected='running') -%}
+    {%- if error is not none and can_fall_back -%}
+      {{ exceptions.warn(model.name ~ ": a view that depends on it could not be rebuilt on the new rows, so it is refreshed concurrently instead of swapped.\n" ~ error) }}
+      {{ mv_drop_staging(swap.staging) }}
+      {{ mv_log_fallback(log_id, 'swap fell back to REFRESH CONCURRENTLY: a dependant could not be rebuilt on the new rows: ' ~ error) }}
+      {{ return(false) }}
+    {%- endif -%}
+  {%- endif -%}
   {%- if error is not none -%}
+    {{ mv_drop_staging(swap.staging) }}
     {{ mv_fail(log_id, action, target, error, true) }}
   {%- endif -%}
   {% do persist_docs(swap.staging, model) %}
   {% do apply_grants(swap.staging, mv_grants_for_existing_roles(config.get('grants')), should_revoke=false) %}
   {{ adapter.commit() }}
   {{ mv_begin() }}
+  {{ return(true) }}
 {% endmacro %}
 
 

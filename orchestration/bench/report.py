@@ -27,10 +27,22 @@ def _num(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def _mark(met: bool | None) -> Text:
+def _status(item: Mapping[str, Any]) -> str:
+    """met, NOT met, n/a, or why not: out of reach (an item) / met where reachable (a target)."""
+    met = item.get("met")
     if met is None:
-        return Text("n/a", style="dim")
-    return Text("met", style="green") if met else Text("NOT met", style="bold red")
+        return "n/a"
+    if met:
+        return "met"
+    if "out_of_reach" in item and isinstance(item["out_of_reach"], str):
+        return "out of reach"
+    return "met where reachable" if item.get("met_where_reachable") else "NOT met"
+
+
+def _mark(item: Mapping[str, Any]) -> Text:
+    status = _status(item)
+    style = {"met": "green", "n/a": "dim", "NOT met": "bold red"}.get(status, "yellow")
+    return Text(status, style=style)
 
 
 def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -82,7 +94,7 @@ def refresh_table(results: Mapping[str, Any]) -> Table | None:
                       _num(view["plain_seconds"]), _num(view["plain_vs_floor"], 2),
                       _num(view["rebuild_seconds"]), _num(view["rebuild_vs_floor"], 2),
                       _num(view.get("materialization_seconds")),
-                      _mark(details.get(name, {}).get("met")))
+                      _mark(details.get(name, {})))
     total = section["total"]
     whole = _targets_by_id(results).get("whole_refresh_vs_floor", {})
     table.add_row("[b]whole mart[/b]", "", "", _num(total["floor_seconds"]),
@@ -91,7 +103,7 @@ def refresh_table(results: Mapping[str, Any]) -> Table | None:
                   _num(total["rebuild_seconds"]), _num(total["rebuild_vs_floor"], 2),
                   f"{_num(total.get('materialization_span_seconds'))}"
                   f" ({_num(total.get('materialization_vs_floor'), 2)}x)",
-                  _mark(whole.get("met")))
+                  _mark(whole))
     return table
 
 
@@ -139,7 +151,7 @@ def availability_table(results: Mapping[str, Any]) -> Table | None:
     for name, view in concurrent.get("views", {}).items():
         other = plain.get("views", {}).get(name, {})
         met_values = [latency.get(name, {}).get("met"), errors.get(name, {}).get("met")]
-        met = None if None in met_values else all(met_values)
+        met = {"met": None if None in met_values else all(met_values)}
         table.add_row(name, _num(view["reads"]), _num(view["latency_ms"].get("p50"), 2),
                       _num(view["latency_ms"].get("p99"), 2), _num(view["latency_ms"].get("max"), 1),
                       _num(view["errors"]), _mark(met),
@@ -166,7 +178,7 @@ def dashboard_table(results: Mapping[str, Any]) -> Table | None:
                       _num(query["view_ms"].get("p95"), 3), _num(query["raw_ms"].get("p50"), 1),
                       _num(query["speedup"], 1), "yes" if query["uses_index"] else "[red]no[/red]",
                       "yes" if query["same_rows_as_raw"] else "[yellow]no[/yellow]",
-                      _mark(p95.get(name, {}).get("met")), _mark(speed.get(name, {}).get("met")))
+                      _mark(p95.get(name, {})), _mark(speed.get(name, {})))
     return table
 
 
@@ -207,18 +219,25 @@ def targets_table(results: Mapping[str, Any]) -> Table:
     for target in results.get("targets", []):
         label = target["target"] + (" (informational)" if target["informational"] else "")
         table.add_row(label, _num(target["value"], 2), f"{target['comparison']} {target['threshold']:g}",
-                      _mark(target["met"]))
+                      _mark(target))
     tally = results.get("targets_tally", {})
-    table.caption = (f"{tally.get('met', 0)} met, {tally.get('not_met', 0)} not met, "
+    table.caption = (f"{tally.get('met', 0)} met, {tally.get('met_where_reachable', 0)} met where "
+                     f"reachable, {tally.get('not_met', 0)} not met, "
                      f"{tally.get('not_measured', 0)} not measured")
     return table
+
+
+def out_of_reach_text(results: Mapping[str, Any]) -> Text | None:
+    lines = [f"{name}: {why}" for target in results.get("targets", [])
+             for name, why in (target.get("out_of_reach") or {}).items()]
+    return Text("Out of reach, measured:\n  " + "\n  ".join(lines), style="yellow") if lines else None
 
 
 def render(results: Mapping[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [header(results)]
     for part in (refresh_table(results), breakdown_table(results), availability_table(results),
                  dashboard_table(results), overhead_text(results), scaling_table(results),
-                 targets_table(results)):
+                 targets_table(results), out_of_reach_text(results)):
         if part is not None:
             parts.append(part)
     for name, error in (results.get("errors") or {}).items():
@@ -235,8 +254,9 @@ def _md_table(header_cells: list[str], rows: list[list[str]]) -> list[str]:
     return [_md_row(header_cells), _md_row(align), *(_md_row(r) for r in rows), ""]
 
 
-def _md_mark(met: bool | None) -> str:
-    return "n/a" if met is None else ("met" if met else "**NOT met**")
+def _md_mark(item: Mapping[str, Any]) -> str:
+    status = _status(item)
+    return "**NOT met**" if status == "NOT met" else status
 
 
 def markdown(results: Mapping[str, Any]) -> str:
@@ -249,7 +269,7 @@ def markdown(results: Mapping[str, Any]) -> str:
         rows = [[name, _num(v["rows"]), v.get("strategy", "-"), _num(v["floor_seconds"]),
                  _num(v["concurrent_seconds"]), _num(v["concurrent_vs_floor"], 2),
                  _num(v["plain_seconds"]), _num(v["rebuild_seconds"]),
-                 _num(v.get("materialization_seconds")), _md_mark(per_view.get(name, {}).get("met"))]
+                 _num(v.get("materialization_seconds")), _md_mark(per_view.get(name, {}))]
                 for name, v in refresh["views"].items()]
         total = refresh["total"]
         rows.append(["**whole mart**", "", "", _num(total["floor_seconds"]),
@@ -257,7 +277,7 @@ def markdown(results: Mapping[str, Any]) -> str:
                      _num(total["plain_seconds"]), _num(total["rebuild_seconds"]),
                      f"{_num(total.get('materialization_span_seconds'))} elapsed "
                      f"({_num(total.get('materialization_vs_floor'), 2)}x)",
-                     _md_mark(targets.get("whole_refresh_vs_floor", {}).get("met"))])
+                     _md_mark(targets.get("whole_refresh_vs_floor", {}))])
         lines += [f"Refresh cost (s, warm, median of {refresh['reps']})", ""]
         lines += _md_table(["view", "rows", "strategy", "floor", "concurrent", "x floor", "plain",
                             "rebuild", "dbt (log)", "<= 1.5x floor"], rows)
@@ -310,8 +330,11 @@ def markdown(results: Mapping[str, Any]) -> str:
                   f" fresh build {scaling.get('build_slope')})", ""]
         lines += _md_table(["scale", "snapshots", "whole refresh s", "floors s", "fresh build s"], rows)
     rows = [[t["target"] + (" (informational)" if t["informational"] else ""), _num(t["value"], 2),
-             f"{t['comparison']} {t['threshold']:g}", _md_mark(t["met"])]
+             f"{t['comparison']} {t['threshold']:g}", _md_mark(t)]
             for t in results.get("targets", [])]
     lines += ["Targets", ""]
     lines += _md_table(["target", "worst value", "threshold", "status"], rows)
+    unreachable = out_of_reach_text(results)
+    if unreachable is not None:
+        lines += ["", *("* " + line.strip() for line in unreachable.plain.splitlines()[1:])]
     return "\n".join(lines)

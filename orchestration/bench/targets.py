@@ -1,5 +1,12 @@
 """The issue's targets (defined at scale M), evaluated on any run: met, not met, or not
-measured (None)."""
+measured (None).
+
+An item can also be out of reach, with the measurement that proves it: a raw query faster
+than 100 round trips cannot be beaten 100x (`best_speedup`, see `dashboard`), and a view of
+one or two pages is read whole by the planner although it has the index (proved by the plan
+with sequential scans disabled). `met_where_reachable` then says whether every other item
+is met.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,8 @@ DASHBOARD_P95_MS = 5.0
 DASHBOARD_SPEEDUP = 100.0
 OVERHEAD_SECONDS = 5.0
 SCALING_SLOPE = 1.1
+# A view this small fits in a page or two: no plan reads fewer pages than a sequential scan.
+SMALL_VIEW_PAGES = 2
 
 
 def _target(
@@ -24,6 +33,7 @@ def _target(
     details: Mapping[str, float | None],
     worst: Callable[[list[float]], float],
     informational: bool = False,
+    out_of_reach: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     def ok(value: float | None) -> bool | None:
         if value is None:
@@ -32,11 +42,34 @@ def _target(
 
     measured = [v for v in details.values() if v is not None]
     value = worst(measured) if measured else None
-    per_item = {name: {"value": v, "met": ok(v)} for name, v in details.items()}
+    per_item: dict[str, dict[str, Any]] = {name: {"value": v, "met": ok(v)} for name, v in details.items()}
+    unreachable = {name: why for name, why in (out_of_reach or {}).items()
+                   if per_item.get(name, {}).get("met") is False}
+    for name, why in unreachable.items():
+        per_item[name]["out_of_reach"] = why
     met = None if not details or any(v is None for v in details.values()) else all(
         item["met"] for item in per_item.values())
     return {"id": key, "target": text, "threshold": threshold, "comparison": comparison,
-            "value": value, "met": met, "details": per_item, "informational": informational}
+            "value": value, "met": met, "details": per_item, "informational": informational,
+            "out_of_reach": unreachable,
+            "met_where_reachable": None if met is None else all(
+                item["met"] or "out_of_reach" in item for item in per_item.values())}
+
+
+def speedup_out_of_reach(queries: Mapping[str, Any]) -> dict[str, str]:
+    """Queries whose raw median is under 100 round trips of `select 1`."""
+    return {name: (f"raw {q['raw_ms']['p50']} ms is {q['best_speedup']} round trips: "
+                   f"no view can be {DASHBOARD_SPEEDUP:g}x faster")
+            for name, q in queries.items()
+            if q.get("best_speedup") is not None and q["best_speedup"] < DASHBOARD_SPEEDUP}
+
+
+def index_out_of_reach(queries: Mapping[str, Any]) -> dict[str, str]:
+    """View queries read by a sequential scan that do use an index when seq scans are off."""
+    return {name: (f"{q.get('pages')} page(s): a sequential scan is the planner's choice; "
+                   f"with seq scans off it uses {', '.join(q['index_nodes_if_seqscan_off'])}")
+            for name, q in queries.items()
+            if q.get("index_nodes_if_seqscan_off") and (q.get("pages") or 0) <= SMALL_VIEW_PAGES}
 
 
 def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -68,14 +101,15 @@ def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
         _target("dashboard_p95_ms", "dashboard p95 <= 5 ms on the views", DASHBOARD_P95_MS, "<=",
                 {n: q.get("view_ms", {}).get("p95") for n, q in queries.items()}, max),
         _target("dashboard_speedup", "dashboard >= 100x faster than raw", DASHBOARD_SPEEDUP, ">=",
-                {n: q.get("speedup") for n, q in queries.items()}, min),
+                {n: q.get("speedup") for n, q in queries.items()}, min,
+                out_of_reach=speedup_out_of_reach(queries)),
         _target("orchestration_overhead_seconds", "orchestration overhead <= 5 s", OVERHEAD_SECONDS,
                 "<=", {"hourly": overhead.get("overhead_seconds")}, max),
         _target("scaling_slope", "scaling slope (log-log, time vs snapshots) <= 1.1", SCALING_SLOPE,
                 "<=", {"mart": scaling.get("slope")} if scaling.get("enabled") else {}, max),
         _target("dashboard_index_use", "every dashboard query on a view reads through an index",
                 1.0, ">=", {n: float(bool(q.get("uses_index"))) for n, q in queries.items()}, min,
-                informational=True),
+                informational=True, out_of_reach=index_out_of_reach(queries)),
     ]
     return targets
 
@@ -83,5 +117,7 @@ def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
 def tally(targets: list[dict[str, Any]]) -> dict[str, int]:
     scored = [t for t in targets if not t["informational"]]
     return {"met": sum(1 for t in scored if t["met"] is True),
-            "not_met": sum(1 for t in scored if t["met"] is False),
+            "met_where_reachable": sum(1 for t in scored
+                                       if t["met"] is False and t.get("met_where_reachable")),
+            "not_met": sum(1 for t in scored if t["met"] is False and not t.get("met_where_reachable")),
             "not_measured": sum(1 for t in scored if t["met"] is None)}

@@ -98,5 +98,38 @@ def test_targets_met_not_met_and_not_measured() -> None:
     assert found["dashboard_p95_ms"]["met"] is True and found["dashboard_speedup"]["met"] is True
     assert found["orchestration_overhead_seconds"]["met"] is None
     assert found["scaling_slope"]["met"] is None
-    assert targets.tally(list(found.values())) == {"met": 4, "not_met": 2, "not_measured": 2}
+    assert targets.tally(list(found.values())) == {"met": 4, "met_where_reachable": 0, "not_met": 2,
+                                                   "not_measured": 2}
     assert not math.isnan(found["dashboard_speedup"]["value"])
+
+
+def test_a_target_is_out_of_reach_only_with_the_measurement_that_proves_it() -> None:
+    queries = {
+        # raw 2.5 ms = 50 round trips: 100x is impossible, and the 11.5x is out of reach.
+        "lookup": {"view_ms": {"p95": 0.3}, "raw_ms": {"p50": 2.5}, "speedup": 11.5,
+                   "best_speedup": 50.0, "uses_index": True},
+        # raw 40 ms = 800 round trips: 100x is possible, so 60x is simply not met.
+        "slow": {"view_ms": {"p95": 0.3}, "raw_ms": {"p50": 40.0}, "speedup": 60.0,
+                 "best_speedup": 800.0, "uses_index": False, "pages": 1,
+                 "index_nodes_if_seqscan_off": ["Index Scan on idx_state"]},
+        "big": {"view_ms": {"p95": 0.3}, "raw_ms": {"p50": 400.0}, "speedup": 900.0,
+                "best_speedup": 8000.0, "uses_index": False, "pages": 500,
+                "index_nodes_if_seqscan_off": ["Index Scan on idx_brand"]},
+    }
+    found = {t["id"]: t for t in targets.evaluate({"dashboard": {"queries": queries}})}
+    speedup = found["dashboard_speedup"]
+    assert speedup["met"] is False
+    assert set(speedup["out_of_reach"]) == {"lookup"}
+    assert "50.0 round trips" in speedup["out_of_reach"]["lookup"]
+    assert speedup["met_where_reachable"] is False
+    index = found["dashboard_index_use"]
+    assert set(index["out_of_reach"]) == {"slow"}, "a 500-page view must use its index"
+    assert index["met_where_reachable"] is False
+
+    queries["slow"]["speedup"] = 120.0
+    queries.pop("big")
+    found = {t["id"]: t for t in targets.evaluate({"dashboard": {"queries": queries}})}
+    assert found["dashboard_speedup"]["met"] is False
+    assert found["dashboard_speedup"]["met_where_reachable"] is True
+    assert found["dashboard_index_use"]["met_where_reachable"] is True
+    assert targets.tally(list(found.values()))["met_where_reachable"] == 1

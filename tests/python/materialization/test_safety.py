@@ -311,7 +311,7 @@ def test_a_swap_commits_its_build_before_it_waits_for_readers_and_a_kill_there_l
             cur.execute("begin")
             cur.execute(f"select count(*) from {schema}.up")  # holds its lock until rollback
         run = mv_project.popen("run", "-s", "up")
-        pid = _wait_for_lock_wait(mv_project, "rename to")
+        pid = _wait_for_lock_wait(mv_project, "set_config('lock_timeout'")
         # The swap waits for the reader, and the new view and its dependant's copy are
         # already committed: the slow build is over before any reader can queue behind it.
         assert mv_project.scalar(f"select count(*) from {schema}.up__mv_new") == 101
@@ -331,3 +331,62 @@ def test_a_swap_commits_its_build_before_it_waits_for_readers_and_a_kill_there_l
         "where n.nspname = %s and c.relname like %s", (schema, "%mv_new%"))
     assert leftovers == []
     assert [row[:2] for row in mv_project.log("up")][-1] == ("refresh_swap", "success")
+
+
+def test_a_swap_whose_dependant_fails_on_the_new_rows_refreshes_concurrently_instead(
+    mv_project: DbtProject,
+) -> None:
+    src, schema = mv_project.source_schema, mv_project.schema
+    mv_project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
+                                 f"select id, v from {src}.items\n")
+    mv_project.write_model("down", "{{ config(unique_key=['id']) }}\n"
+                                   "select id, 100 / (v - 101) as ratio from {{ ref('up') }}\n")
+    mv_project.dbt("run")
+    mv_project.sql(f"insert into {src}.items values (101, 101)")
+
+    result = mv_project.dbt("run", expect_ok=False)
+
+    assert "refreshed concurrently instead of swapped" in result.stdout
+    assert mv_project.scalar(f"select count(*) from {schema}.up") == 101
+    assert mv_project.scalar(f"select count(*) from {schema}.down") == 100
+    note = mv_project.sql("select note from analytics_meta.refresh_log where relation = %s "
+                          "order by id desc limit 1", (f"{schema}.up",))[0][0]
+    assert "swap fell back to REFRESH CONCURRENTLY" in str(note) and "division by zero" in str(note)
+    assert [row[:3] for row in mv_project.log("up")] == [
+        ("create", "success", 100), ("refresh_concurrently", "success", 101)]
+    assert [row[:2] for row in mv_project.log("down")][-1] == ("refresh_concurrently", "error")
+    leftovers = mv_project.sql(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relname like %s", (schema, "%mv_new%"))
+    assert leftovers == []
+
+
+def test_a_swap_behind_a_long_reader_lets_new_readers_through_and_swaps_once_it_ends(
+    mv_project: DbtProject,
+) -> None:
+    src, schema = mv_project.source_schema, mv_project.schema
+    mv_project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
+                                 f"select id, v from {src}.items\n")
+    mv_project.write_model("down", "{{ config(unique_key=['id']) }}\n"
+                                   "select id, v * 2 as doubled from {{ ref('up') }}\n")
+    mv_project.dbt("run")
+    mv_project.sql(f"insert into {src}.items values (101, 101)")
+    long_reader = mv_project.connect()
+    try:
+        with long_reader.cursor() as cur:
+            cur.execute("begin")
+            cur.execute(f"select count(*) from {schema}.up")
+        run = mv_project.popen("run", "-s", "up")
+        _wait_for_lock_wait(mv_project, "set_config('lock_timeout'")
+        # New readers do not queue behind the waiting swap (each read gives up after 200 ms).
+        for _ in range(5):
+            assert _read_with_lock_timeout(mv_project, f"{schema}.up") < 0.2
+            assert _read_with_lock_timeout(mv_project, f"{schema}.down") < 0.2
+        assert run.poll() is None, "the swap waits for the long reader"
+    finally:
+        long_reader.close()
+    assert run.wait(timeout=60) == 0
+    assert mv_project.scalar(f"select count(*) from {schema}.down") == 101
+    note = mv_project.sql("select note from analytics_meta.refresh_log where relation = %s "
+                          "order by id desc limit 1", (f"{schema}.up",))[0][0]
+    assert "the swap waited for readers" in str(note)

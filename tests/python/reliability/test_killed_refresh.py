@@ -1,15 +1,18 @@
-"""A refresh or rebuild killed half-way (dbt SIGKILLed, or its backend terminated).
+"""A refresh, swap or rebuild killed half-way (dbt SIGKILLed, or its backend terminated).
 
-A transaction holding `ACCESS EXCLUSIVE` on a relation the view reads makes the statement block
-at a known point, inside the materialization's transaction, so the kill always lands in the
-middle of the work: the concurrent refresh of mv_daily_sales_estimates (four views downstream)
-waits for `retail_raw.inventory_snapshots`; the rebuild (`--full-refresh`) of mv_sku_velocity
-waits for mv_daily_sales_estimates while building `mv_sku_velocity__mv_new`, after it has
+A transaction of the test holding a lock makes the statement block at a known point, inside
+the materialization's transaction, so the kill always lands in the middle of the work: the
+concurrent refresh of mv_brand_market_share waits for `retail_raw.store_products` (locked
+exclusively); the swap of mv_daily_sales_estimates (four views downstream) waits, in its
+second transaction, for a reader of the view; the rebuild (`--full-refresh`) of
+mv_sku_velocity waits for mv_daily_sales_estimates while building `mv_sku_velocity__mv_new`, after it has
 captured its dependant mv_product_intelligence (whose definition reads the sources, so locking
 a source would stop the rebuild earlier, while it reads its dependants' definitions).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 
@@ -20,17 +23,35 @@ from tests.python.reliability.conftest import (
     wait_for_backend_exit,
 )
 
-# action: (model, extra dbt arguments, relation locked, statement the kill interrupts). A
-# materialized view cannot be LOCKed: a plain REFRESH (rolled back) takes the same lock.
+
+@dataclass(frozen=True)
+class Case:
+    model: str
+    extra: list[str]
+    lock_sql: str  # run by the test in an open transaction, so the work waits for it
+    statement: str  # text of the statement the kill interrupts
+    next_action: str  # what the next plain build does
+    committed_leftovers: int = 0  # views (with indexes) a kill there leaves for the next run
+    blocked: str | None = None  # the view the test's lock keeps from its readers
+
+
+# A materialized view cannot be LOCKed: a plain REFRESH (rolled back) takes the same lock.
 CASES = {
-    "refresh_concurrently": ("mv_daily_sales_estimates", [], "retail_raw.inventory_snapshots",
-                             "refresh materialized view concurrently"),
-    "rebuild": ("mv_sku_velocity", ["--full-refresh"], "analytics.mv_daily_sales_estimates",
-                "create materialized view"),
+    "refresh_concurrently": Case(
+        "mv_brand_market_share", [], "lock table retail_raw.store_products in access exclusive mode",
+        "refresh materialized view concurrently", "refresh_concurrently"),
+    # Killed in its second transaction, swapping, after the build was committed: the new
+    # view and the copies of its four dependants stay until the next run drops them.
+    "refresh_swap": Case(
+        "mv_daily_sales_estimates", [], "select count(*) from analytics.mv_daily_sales_estimates",
+        "set_config('lock_timeout'", "refresh_swap", committed_leftovers=5),
+    "rebuild": Case(
+        "mv_sku_velocity", ["--full-refresh"], "refresh materialized view analytics.mv_daily_sales_estimates",
+        "create materialized view", "refresh_swap", blocked="mv_daily_sales_estimates"),
 }
 
 
-@pytest.mark.parametrize("action", ["refresh_concurrently", "rebuild"])
+@pytest.mark.parametrize("action", list(CASES))
 @pytest.mark.parametrize("how", ["sigkill_dbt", "terminate_backend"])
 def test_a_killed_run_keeps_every_view_and_the_next_build_is_green(
     owner_mart: Mart, action: str, how: str
@@ -38,19 +59,19 @@ def test_a_killed_run_keeps_every_view_and_the_next_build_is_green(
     mart = owner_mart
     before = mart.fingerprints()
     first_log_id = mart.last_log_id()
-    model, extra, locked, statement = CASES[action]
-    args = ["run", "--select", model, *extra]
+    case = CASES[action]
+    model = case.model
+    args = ["run", "--select", model, *case.extra]
 
     locker = mart.connect()
     locker.autocommit = False
     try:
         with locker.cursor() as cur:
-            cur.execute(f"lock table {locked} in access exclusive mode" if "raw" in locked
-                        else f"refresh materialized view {locked}")
+            cur.execute(case.lock_sql)
         run = mart.popen(args)
-        pid = wait_for_backend(mart, statement, waiting_on_lock=True)
-        # Readers are served while the work waits (but for the relation locked by the test).
-        readable = [v for v in before if f"analytics.{v}" != locked]
+        pid = wait_for_backend(mart, case.statement, waiting_on_lock=True)
+        # Readers are served while the work waits (but for a relation the test locked).
+        readable = [v for v in before if v != case.blocked]
         assert mart.fingerprints(readable) == {v: before[v] for v in readable}
         if how == "terminate_backend":
             mart.sql("select pg_terminate_backend(%s)", (pid,))
@@ -66,12 +87,14 @@ def test_a_killed_run_keeps_every_view_and_the_next_build_is_green(
     wait_for_backend_exit(mart, pid)
 
     assert mart.fingerprints() == before, "every view answers with its previous rows"
-    assert mart.leftovers() == []
-    # The run's log row was committed before the work and nothing after it was.
-    assert [row[:3] for row in mart.log_since(first_log_id)] == [(model, None, "running")]
+    views_left = [name for name in mart.leftovers() if name.endswith("__mv_new")]
+    assert len(views_left) == case.committed_leftovers, mart.leftovers()
+    # The run's log row was committed before the work, and a swap's build with it.
+    started = "refresh_swap" if case.committed_leftovers else None
+    assert [row[:3] for row in mart.log_since(first_log_id)] == [(model, started, "running")]
 
     build = mart.dbt(["build", "--select", model])
     assert "ERROR=0" in build.stdout and "SKIP=0" in build.stdout, build.stdout[-3000:]
     assert mart.leftovers() == []
     rows = [row[:3] for row in mart.log_since(first_log_id) if row[0] == model]
-    assert rows == [(model, None, "interrupted"), (model, "refresh_concurrently", "success")]
+    assert rows == [(model, started, "interrupted"), (model, case.next_action, "success")]

@@ -1,9 +1,10 @@
 """The hourly and the daily refresh started at the same moment, three times over.
 
-Each refresh is one transaction, so a view is always its definition evaluated over one state of
-what it reads. The daily mv_store_performance reads the hourly mv_daily_sales_estimates: when the
-two runs overlap it may read it before or after the hourly run refreshes it (never a mix), and
-then catches up at its next refresh, as it would with the runs one after the other.
+Each refresh (or a swap's build) is one transaction, so a view is always its definition
+evaluated over one state of what it reads. The daily mv_store_performance reads the hourly
+mv_daily_sales_estimates: when the two runs overlap it may read it before or after the hourly
+run refreshes it (never a mix), and then catches up at its next refresh, as it would with the
+runs one after the other.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def test_hourly_and_daily_builds_at_once_never_deadlock_and_leave_consistent_vie
             assert "deadlock" not in output.lower(), output[-4000:]
             assert "ERROR=0" in output and "SKIP=0" in output, output[-4000:]
         logged = mart.log_since(first)
-        assert sorted(str(row[0]) for row in logged) == sorted({*HOURLY, *DAILY})
+        # Swapping mv_daily_sales_estimates also rebuilds the views on it (logged under their
+        # own names, the weekly one included), which then skip their own refresh in that run.
+        assert {str(row[0]) for row in logged} == {*HOURLY, *DAILY, "mv_category_weekly_trends"}
         assert all(row[2] == "success" for row in logged), logged
 
         for view in (*HOURLY, "mv_brand_market_share"):
