@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orchestration.bench import scaling, targets
+from orchestration.bench import overhead, scaling, targets
 from orchestration.bench.mart import load_mart
 from orchestration.bench.queries import QUERIES
 from orchestration.bench.refresh_cost import scratch_index_sql
@@ -133,3 +133,20 @@ def test_a_target_is_out_of_reach_only_with_the_measurement_that_proves_it() -> 
     assert found["dashboard_speedup"]["met_where_reachable"] is True
     assert found["dashboard_index_use"]["met_where_reachable"] is True
     assert targets.tally(list(found.values()))["met_where_reachable"] == 1
+
+
+def test_the_overhead_is_split_from_dbts_own_lines() -> None:
+    output = "\n".join([
+        "refreshing 3 views",
+        "26 of 67 OK created sql materialized_view model analytics.a"
+        "  [\x1b[32mrefreshed by swap\x1b[0m in 30.50s]",
+        "40 of 67 PASS unique_a  [\x1b[32mPASS\x1b[0m in 2.11s]",
+        "41 of 67 OK created sql materialized_view model analytics.b"
+        "  [fresh: rebuilt with its upstream in 0.50s]",
+        "Finished running 2 materialized view models, 1 data test"
+        " in 0 hours 0 minutes and 40.00 seconds (40.00s).",
+    ])
+    assert overhead.split_from_output(output, wall=50.0) == {
+        "dbt_run_seconds": 40.0, "models_seconds": 31.0, "checks_and_hooks_seconds": 9.0,
+        "startup_and_events_seconds": 10.0}
+    assert overhead.split_from_output("dbt never ran", wall=5.0)["dbt_run_seconds"] is None
