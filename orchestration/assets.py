@@ -10,9 +10,11 @@ and indexes.
 """
 
 import logging
+import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -35,6 +37,7 @@ from orchestration.resources import AnalyticsDbtCliResource, PostgresResource
 from orchestration.translator import AnalyticsTranslator
 
 ASSETS_NAME = "analytics_dbt_models"
+PARTIAL_PARSE = "partial_parse.msgpack"
 # Every run that builds views holds this pool; dagster.yaml limits it to one run at a time.
 REFRESH_POOL = "analytics_refresh"
 logger = logging.getLogger(__name__)
@@ -173,6 +176,23 @@ def checks_for(assets_def: AssetsDefinition, keys: Iterable[AssetKey]) -> frozen
     return frozenset(own | set(sources))
 
 
+def keep_partial_parse(run_target: Path) -> None:
+    """Make this run's parse the one the next run starts from.
+
+    dagster-dbt seeds each run's target directory (a child of the shared target/dagster/) with
+    the shared `partial_parse.msgpack`. dbt parses the whole project again when the values of
+    the environment variables profiles.yml reads differ from those of that file's parse (the
+    parse made when the definitions loaded may have had other PG* values than the runs), so
+    the run's own file, made with the runs' environment, is copied back (atomically).
+    """
+    source = run_target / PARTIAL_PARSE
+    if not source.is_file():
+        return
+    staged = run_target.parent / f".{PARTIAL_PARSE}.{os.getpid()}"
+    shutil.copyfile(source, staged)
+    os.replace(staged, run_target.parent / PARTIAL_PARSE)
+
+
 def build_dbt_assets(project: DbtProject, translator: AnalyticsTranslator) -> AssetsDefinition:
     """`@dbt_assets` over every model of `project` (its manifest must be prepared)."""
     manifest = load_manifest(project)
@@ -197,6 +217,7 @@ def build_dbt_assets(project: DbtProject, translator: AnalyticsTranslator) -> As
         # and CI (`make test`, `dbt build`), as dbt's docs advise, not to every refresh.
         invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
         yield from with_refresh_metadata(invocation.stream(), postgres, schema, model_names)
+        keep_partial_parse(invocation.target_path)
         # Each run gets its own target/dagster/<op>-<run>-<id>/ (artifacts, logs); keep failed
         # ones only.
         shutil.rmtree(invocation.target_path, ignore_errors=True)

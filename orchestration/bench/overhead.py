@@ -10,7 +10,9 @@ From the run's output (dbt's own lines) the overhead is also split: `dbt_run_sec
 time dbt reports for its run (hooks, models and tests, after its start-up and parse), of which
 `models_seconds` the models; so `checks_and_hooks_seconds` is what the data tests (the asset
 checks) and the hooks add, and `startup_and_events_seconds` what Python, Dagster and dbt's
-start-up and parse add around it.
+start-up and parse add around it. Each output line is timestamped as it arrives:
+`seconds_to_dbt` (Python and Dagster start-up) and `seconds_to_first_dbt_node` (plus dbt's
+start-up and parse) say how long every run takes before its first SQL.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from orchestration.bench.mart import Mart
 CADENCE = "hourly"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT_FINISHED = re.compile(r"^Finished running .* \(([0-9.]+)s\)\.$", re.MULTILINE)
+_DBT_STARTED = re.compile(r"^Running with dbt=")
+_DBT_FIRST_NODE = re.compile(r"^\d+ of \d+ START ")
 _MODEL_DONE = re.compile(r"^\d+ of \d+ (?:OK|ERROR).* model .* in ([0-9.]+)s\]$", re.MULTILINE)
 
 
@@ -42,6 +46,15 @@ def split_from_output(output: str, wall: float) -> dict[str, float | None]:
     return {"dbt_run_seconds": round(dbt_run, 3), "models_seconds": round(models, 3),
             "checks_and_hooks_seconds": round(dbt_run - models, 3),
             "startup_and_events_seconds": round(wall - dbt_run, 3)}
+
+
+def startup_marks(lines: list[tuple[float, str]]) -> dict[str, float | None]:
+    """Seconds from the command's start to dbt's first line (Python and Dagster start-up) and
+    to dbt's first node (dbt's start-up and parse added): no SQL of the refresh runs before."""
+    def first(pattern: re.Pattern[str]) -> float | None:
+        return next((round(at, 3) for at, line in lines if pattern.search(_ANSI.sub("", line))), None)
+
+    return {"seconds_to_dbt": first(_DBT_STARTED), "seconds_to_first_dbt_node": first(_DBT_FIRST_NODE)}
 
 
 def _refresh_command_available(ctx: BenchContext) -> str | None:
@@ -68,9 +81,15 @@ def measure(ctx: BenchContext, mart: Mart, *, dbt_contrast: bool = True) -> dict
     first = refresh_log.max_id(ctx, mart)
     log_file = ctx.work_dir / "analytics-refresh-hourly.log"
     started = time.perf_counter()
+    lines: list[tuple[float, str]] = []
     with open(log_file, "w", encoding="utf-8") as out:
-        process = subprocess.run(command, env=ctx.subprocess_env(), cwd=ctx.project_dir,
-                                 stdout=out, stderr=subprocess.STDOUT, check=False)
+        process = subprocess.Popen(command, env=ctx.subprocess_env(), cwd=ctx.project_dir,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append((time.perf_counter() - started, line))
+            out.write(line)
+        process.wait()
     wall = time.perf_counter() - started
     log = refresh_log.rows_since(ctx, mart, first)
     sql = refresh_log.sql_seconds(log)
@@ -81,7 +100,8 @@ def measure(ctx: BenchContext, mart: Mart, *, dbt_contrast: bool = True) -> dict
         "overhead_seconds": round(wall - sql, 3),
         "refresh_log": log,
         "log_file": str(log_file),
-        **split_from_output(log_file.read_text(encoding="utf-8", errors="replace"), wall),
+        **split_from_output("".join(line for _, line in lines), wall),
+        **startup_marks(lines),
     })
     if process.returncode != 0:
         tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]

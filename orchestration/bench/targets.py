@@ -2,7 +2,8 @@
 measured (None).
 
 An item can also be out of reach, with the measurement that proves it: a raw query faster
-than 100 round trips cannot be beaten 100x (`best_speedup`, see `dashboard`), and a view of
+than 100 times reading back its bare answer cannot be beaten 100x (`best_speedup`, see
+`dashboard`), and a view of
 one or two pages is read whole by the planner although it has the index (proved by the plan
 with sequential scans disabled). `met_where_reachable` then says whether every other item
 is met.
@@ -57,9 +58,12 @@ def _target(
 
 
 def speedup_out_of_reach(queries: Mapping[str, Any]) -> dict[str, str]:
-    """Queries whose raw median is under 100 round trips of `select 1`."""
-    return {name: (f"raw {q['raw_ms']['p50']} ms is {q['best_speedup']} round trips: "
-                   f"no view can be {DASHBOARD_SPEEDUP:g}x faster")
+    """Queries whose raw median is under 100 times reading back their bare answer."""
+    return {name: (f"raw {q['raw_ms']['p50']} ms is only {q['best_speedup']}x the fastest "
+                   f"measured return of its answer (its rows read back from a temporary table: "
+                   f"{q.get('answer_floor_ms', {}).get('p50')} ms; the view: "
+                   f"{q.get('view_ms', {}).get('p50')} ms): no view can be "
+                   f"{DASHBOARD_SPEEDUP:g}x faster")
             for name, q in queries.items()
             if q.get("best_speedup") is not None and q["best_speedup"] < DASHBOARD_SPEEDUP}
 

@@ -144,3 +144,20 @@ def test_refresh_of_a_cadence_runs_the_views_job_and_reports_each_view(
     runs = DagsterInstance.from_config(cli_env["DAGSTER_HOME"]).get_runs()
     assert len(runs) == 1 and runs[0].tags[REFRESH_TAG] == "true"
     assert runs[0].job_name == "refresh_views"
+
+
+def test_a_refresh_starts_from_the_previous_runs_parse(
+    fixture_project_dir: Path, fixture_sources: ConnectionSettings, fixture_views: None,
+    cli_env: dict[str, str],
+) -> None:
+    # The definitions' parse renders profiles.yml with other PG* values than the runs use, and
+    # dbt re-parses everything when those differ; each run leaves its own parse for the next.
+    cli_env["ANALYTICS_PROJECT_DIR"] = str(fixture_project_dir)
+    outputs = []
+    for _ in range(2):
+        result = subprocess.run([ANALYTICS, "refresh", "--cadence", "weekly"], env=cli_env,
+                                cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout + result.stderr)
+    assert "Unable to do partial parsing" not in outputs[1], outputs[1][-3000:]
+    assert (fixture_project_dir / "target" / "dagster" / "partial_parse.msgpack").is_file()
