@@ -72,14 +72,20 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
         _numbers(query["view_ms"], ("p50", "p95"), name)
         _numbers(query["raw_ms"], ("p50",), name)
         assert _number(query["speedup"]), name
+        _numbers(query["answer_floor_ms"], ("p50",), name)
+        assert _number(query["best_speedup"]), name
         assert isinstance(query["uses_index"], bool)
         assert query["same_rows_as_raw"] is True, name
 
     overhead = results["orchestration_overhead"]
     assert "error" not in overhead, overhead.get("error")
-    _numbers(overhead, ("wall_seconds", "sql_seconds", "overhead_seconds"), "overhead")
+    _numbers(overhead, ("wall_seconds", "sql_seconds", "overhead_seconds", "dbt_run_seconds",
+                        "checks_and_hooks_seconds", "startup_and_events_seconds", "seconds_to_dbt",
+                        "seconds_to_first_dbt_node"), "overhead")
+    # The hourly views, and the views on daily sales that its swap rebuilds with it.
     assert {row["model"] for row in overhead["refresh_log"]} == {
-        "mv_daily_sales_estimates", "mv_sku_velocity", "mv_product_intelligence"}
+        "mv_daily_sales_estimates", "mv_sku_velocity", "mv_product_intelligence",
+        "mv_store_performance", "mv_category_weekly_trends"}
 
     assert results["scaling"] == {"enabled": False, "slope": None, "points": []}
     ids = {t["id"] for t in results["targets"]}

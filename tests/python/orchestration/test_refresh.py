@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, Definitions
 
+from orchestration.dbt import dbt_executable
 from orchestration.definitions import AnalyticsCatalog
 from orchestration.project import meta_schema, node_meta
 from orchestration.refresh import SelectionError, selected_models
@@ -153,11 +154,17 @@ def test_a_refresh_starts_from_the_previous_runs_parse(
     # The definitions' parse renders profiles.yml with other PG* values than the runs use, and
     # dbt re-parses everything when those differ; each run leaves its own parse for the next.
     cli_env["ANALYTICS_PROJECT_DIR"] = str(fixture_project_dir)
+    # The shared parse, as if made where PGHOST pointed elsewhere.
+    parse = subprocess.run([str(dbt_executable()), "parse"], cwd=fixture_project_dir,
+                           env={**cli_env, "PGHOST": "/elsewhere", "DBT_TARGET_PATH": "target/dagster"},
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert parse.returncode == 0, parse.stdout + parse.stderr
     outputs = []
     for _ in range(2):
         result = subprocess.run([ANALYTICS, "refresh", "--cadence", "weekly"], env=cli_env,
                                 cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
         outputs.append(result.stdout + result.stderr)
+    assert "Unable to do partial parsing because profile has changed" in outputs[0]
     assert "Unable to do partial parsing" not in outputs[1], outputs[1][-3000:]
     assert (fixture_project_dir / "target" / "dagster" / "partial_parse.msgpack").is_file()
