@@ -11,9 +11,9 @@ Two floors say what is reachable at all:
   query that takes less than 100 times the cost of returning its own answer (an index
   look-up) cannot be made 100x faster by any view. (`round_trip_ms`, `select 1`, is the floor
   of any query at all.)
-* a view query that the planner reads with a sequential scan is explained again with
+* a view query that the planner reads with a sequential scan is run again with
   `enable_seqscan = off`: the index it then uses shows the view has one for the question,
-  and `pages` shows why the planner preferred reading the whole (tiny) relation.
+  `index_plan_ms` whether that plan would have been any faster, and `pages` why not.
 """
 
 from __future__ import annotations
@@ -51,13 +51,18 @@ def index_usage(cur: Cursor, sql: str, params: Mapping[str, Any]) -> dict[str, A
     }
 
 
-def index_if_seqscan_off(cur: Cursor, sql: str, params: Mapping[str, Any]) -> list[str]:
-    """The index nodes of the plan when sequential scans are disabled (for this plan only)."""
+def index_plan(cur: Cursor, sql: str, params: Mapping[str, Any], runs: int) -> dict[str, Any]:
+    """With sequential scans disabled: the index nodes of the plan and its timings (ms)."""
     cur.execute("set enable_seqscan = off")
     try:
-        return index_usage(cur, sql, params)["index_nodes"]
+        nodes = index_usage(cur, sql, params)["index_nodes"]
+        for _ in range(3):
+            _time(cur, sql, params)
+        times = [_time(cur, sql, params)[0] for _ in range(runs)]
     finally:
         cur.execute("reset enable_seqscan")
+    return {"index_nodes_if_seqscan_off": nodes,
+            "index_plan_ms": summary(times, scale=1000.0, digits=3)}
 
 
 def relation_pages(cur: Cursor, regclass: str) -> int:
@@ -110,7 +115,7 @@ def measure_query(cur: Cursor, mart: Mart, query: DashboardQuery, params: Mappin
     answer_floor = answer_floor_times(cur, view_sql, params, view_runs)
     usage = index_usage(cur, view_sql, params)
     if not usage["uses_index"]:
-        usage["index_nodes_if_seqscan_off"] = index_if_seqscan_off(cur, view_sql, params)
+        usage.update(index_plan(cur, view_sql, params, view_runs))
         usage["pages"] = relation_pages(cur, mart.view(query.view).regclass)
     return {
         "question": query.question,

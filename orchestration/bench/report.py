@@ -190,13 +190,13 @@ def overhead_text(results: Mapping[str, Any]) -> Text | None:
         return Text(f"Orchestration overhead: not measured: {section.get('error')}", style="red")
     line = (f"Orchestration overhead of `{section['command']}`: wall {section['wall_seconds']:.2f} s"
             f" - SQL {section['sql_seconds']:.2f} s = {section['overhead_seconds']:.2f} s")
-    if section.get("seconds_to_first_dbt_node") is not None:
-        line += (f"; before any SQL: {section['seconds_to_dbt']:.2f} s to dbt's start (Python, Dagster),"
-                 f" {section['seconds_to_first_dbt_node']:.2f} s to dbt's first node")
     if section.get("checks_and_hooks_seconds") is not None:
         line += (f" (data tests as asset checks and hooks {section['checks_and_hooks_seconds']:.2f} s;"
                  f" Python, Dagster and dbt start-up, parse and events "
                  f"{section['startup_and_events_seconds']:.2f} s)")
+    if section.get("seconds_to_first_dbt_node") is not None:
+        line += (f"; before any SQL: {section['seconds_to_dbt']:.2f} s to dbt's start (Python, Dagster),"
+                 f" {section['seconds_to_first_dbt_node']:.2f} s to dbt's first node")
     alone = section.get("dbt_run_alone")
     if alone:
         line += (f"; `{alone['command']}` alone: wall {alone['wall_seconds']:.2f} s - SQL "
