@@ -51,6 +51,29 @@ def _read_with_lock_timeout(project: DbtProject, relation: str) -> float:
         conn.close()
 
 
+def _leftovers(project: DbtProject) -> list[tuple[object, ...]]:
+    """The rebuild's temporary relations (`*__mv_new`, `mv_new_*`) left in the schema."""
+    return project.sql(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relname like %s", (project.schema, "%mv_new%"))
+
+
+def _last_note(project: DbtProject, model: str) -> object:
+    return project.sql("select note from analytics_meta.refresh_log where relation = %s "
+                       "order by id desc limit 1", (f"{project.schema}.{model}",))[0][0]
+
+
+def _swapped_pair_with_a_new_row(project: DbtProject, up_select: str) -> None:
+    """`up` (refresh_strategy='swap', 100 rows) and `down` reading it, built; then a 101st
+    source row, which the next run brings to both."""
+    project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
+                              + up_select)
+    project.write_model("down", "{{ config(unique_key=['id']) }}\n"
+                                "select id, v * 2 as doubled from {{ ref('up') }}\n")
+    project.dbt("run")
+    project.sql(f"insert into {project.source_schema}.items values (101, 101)")
+
+
 def test_readers_are_not_blocked_by_a_concurrent_refresh(mv_project: DbtProject) -> None:
     mv_project.write_model("slow_mv", _slow_model(mv_project))
     mv_project.dbt("run")
@@ -185,10 +208,7 @@ def test_a_killed_rebuild_leaves_the_old_view_and_the_next_run_recovers(
     assert mv_project.scalar(f"select count(*) from {mv_project.schema}.slow_mv") == 100
     mv_project.sql(f"update {mv_project.source_schema}.slow set seconds = 0")
     mv_project.dbt("run")
-    leftovers = mv_project.sql(
-        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relname like %s", (mv_project.schema, "%mv_new%"))
-    assert leftovers == []
+    assert _leftovers(mv_project) == []
     statuses = [row[:2] for row in mv_project.log("slow_mv")]
     assert statuses[-1] == ("rebuild", "success")
     assert (None, "interrupted") in statuses or ("rebuild", "interrupted") in statuses or \
@@ -258,12 +278,7 @@ def test_swap_strategy_refreshes_without_blocking_and_dependants_are_not_refresh
     mv_project: DbtProject,
 ) -> None:
     src = mv_project.source_schema
-    mv_project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
-                                 + SLOW_SELECT.format(src=src))
-    mv_project.write_model("down", "{{ config(unique_key=['id']) }}\n"
-                                   "select id, v * 2 as doubled from {{ ref('up') }}\n")
-    mv_project.dbt("run")
-    mv_project.sql(f"insert into {src}.items values (101, 101)")
+    _swapped_pair_with_a_new_row(mv_project, SLOW_SELECT.format(src=src))
     mv_project.sql(f"update {src}.slow set seconds = 3")
     run = mv_project.popen("run")
     _wait_for_backend(mv_project, "create materialized view")
@@ -298,13 +313,8 @@ def _wait_for_lock_wait(project: DbtProject, text: str, timeout: float = 30.0) -
 def test_a_swap_commits_its_build_before_it_waits_for_readers_and_a_kill_there_loses_nothing(
     mv_project: DbtProject,
 ) -> None:
-    src, schema = mv_project.source_schema, mv_project.schema
-    mv_project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
-                                 + SLOW_SELECT.format(src=src))
-    mv_project.write_model("down", "{{ config(unique_key=['id']) }}\n"
-                                   "select id, v * 2 as doubled from {{ ref('up') }}\n")
-    mv_project.dbt("run")
-    mv_project.sql(f"insert into {src}.items values (101, 101)")
+    schema = mv_project.schema
+    _swapped_pair_with_a_new_row(mv_project, SLOW_SELECT.format(src=mv_project.source_schema))
     reader = mv_project.connect()
     try:
         with reader.cursor() as cur:
@@ -326,10 +336,7 @@ def test_a_swap_commits_its_build_before_it_waits_for_readers_and_a_kill_there_l
     assert mv_project.scalar(f"select count(*) from {schema}.down") == 100
     mv_project.dbt("run", "-s", "up")
     assert mv_project.scalar(f"select count(*) from {schema}.down") == 101
-    leftovers = mv_project.sql(
-        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relname like %s", (schema, "%mv_new%"))
-    assert leftovers == []
+    assert _leftovers(mv_project) == []
     assert [row[:2] for row in mv_project.log("up")][-1] == ("refresh_swap", "success")
 
 
@@ -349,28 +356,19 @@ def test_a_swap_whose_dependant_fails_on_the_new_rows_refreshes_concurrently_ins
     assert "refreshed concurrently instead of swapped" in result.stdout
     assert mv_project.scalar(f"select count(*) from {schema}.up") == 101
     assert mv_project.scalar(f"select count(*) from {schema}.down") == 100
-    note = mv_project.sql("select note from analytics_meta.refresh_log where relation = %s "
-                          "order by id desc limit 1", (f"{schema}.up",))[0][0]
+    note = _last_note(mv_project, "up")
     assert "swap fell back to REFRESH CONCURRENTLY" in str(note) and "division by zero" in str(note)
     assert [row[:3] for row in mv_project.log("up")] == [
         ("create", "success", 100), ("refresh_concurrently", "success", 101)]
     assert [row[:2] for row in mv_project.log("down")][-1] == ("refresh_concurrently", "error")
-    leftovers = mv_project.sql(
-        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relname like %s", (schema, "%mv_new%"))
-    assert leftovers == []
+    assert _leftovers(mv_project) == []
 
 
 def test_a_swap_behind_a_long_reader_lets_new_readers_through_and_swaps_once_it_ends(
     mv_project: DbtProject,
 ) -> None:
-    src, schema = mv_project.source_schema, mv_project.schema
-    mv_project.write_model("up", "{{ config(unique_key=['id'], refresh_strategy='swap') }}\n"
-                                 f"select id, v from {src}.items\n")
-    mv_project.write_model("down", "{{ config(unique_key=['id']) }}\n"
-                                   "select id, v * 2 as doubled from {{ ref('up') }}\n")
-    mv_project.dbt("run")
-    mv_project.sql(f"insert into {src}.items values (101, 101)")
+    schema = mv_project.schema
+    _swapped_pair_with_a_new_row(mv_project, f"select id, v from {mv_project.source_schema}.items\n")
     long_reader = mv_project.connect()
     try:
         with long_reader.cursor() as cur:
@@ -387,6 +385,5 @@ def test_a_swap_behind_a_long_reader_lets_new_readers_through_and_swaps_once_it_
         long_reader.close()
     assert run.wait(timeout=60) == 0
     assert mv_project.scalar(f"select count(*) from {schema}.down") == 101
-    note = mv_project.sql("select note from analytics_meta.refresh_log where relation = %s "
-                          "order by id desc limit 1", (f"{schema}.up",))[0][0]
+    note = _last_note(mv_project, "up")
     assert "the swap waited for readers" in str(note)
