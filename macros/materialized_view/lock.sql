@@ -5,8 +5,8 @@
   refreshes take it shared: a refresh that reads a view being rebuilt can then never hold a
   lock the rebuild needs (which would be a deadlock).
   A refresh holds its locks for its one transaction. A swap spans two transactions (build,
-  then swap), so it holds session locks, released by mv_unlock (swaps lock exclusively) or, whatever happens, when dbt
-  closes the model's connection at the end of the model.
+  then swap), so it holds session locks (always exclusive), released by mv_unlock or,
+  whatever happens, when dbt closes the model's connection at the end of the model.
 #}
 {% macro mv_lock(relation, exclusive, session=false) %}
   {#- The materialization commits its 'running' log row first; psycopg2 then believes a

@@ -24,12 +24,13 @@
   {#- Commit the 'running' row now, so even a killed run leaves a trace. -#}
   {{ adapter.commit() }}
 
+  {%- set swap_actions = ['rebuild', 'refresh_swap'] -%}
   {%- set planned = mv_choose_action(mv_describe(target), fingerprint) -%}
-  {%- set session_lock = planned in ['rebuild', 'refresh_swap'] -%}
+  {%- set session_lock = planned in swap_actions -%}
   {{ mv_lock(target, exclusive=session_lock or planned == 'create', session=session_lock) }}
   {%- set existing = mv_describe(target) -%}
   {%- set action = mv_choose_action(existing, fingerprint) -%}
-  {%- if action in ['rebuild', 'refresh_swap'] and not session_lock -%}
+  {%- if action in swap_actions and not session_lock -%}
     {#- Another run changed the view while this one waited: lock again, for a swap. -#}
     {{ adapter.commit() }}
     {{ mv_lock(target, exclusive=true, session=true) }}
@@ -37,7 +38,7 @@
     {%- set existing = mv_describe(target) -%}
     {%- set action = mv_choose_action(existing, fingerprint) -%}
   {%- endif -%}
-  {%- set swapping = action in ['rebuild', 'refresh_swap'] -%}
+  {%- set swapping = action in swap_actions -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
@@ -58,7 +59,7 @@
   {%- else -%}
     {%- if action == 'create' -%}
       {%- set statements = mv_create_sql(target, model_sql, indexes) -%}
-    {%- elif action in ['rebuild', 'refresh_swap'] -%}
+    {%- elif swapping -%}
       {%- if action == 'rebuild' -%}{{ log('Applying REPLACE to: ' ~ target) }}{%- endif -%}
       {%- set swap = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
       {%- set can_fall_back = action == 'refresh_swap' and existing.has_unique_index and existing.populated -%}
