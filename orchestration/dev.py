@@ -13,12 +13,15 @@ left it, gets SIGTERM, then SIGKILL after a timeout. Killing only `dagster dev` 
 webserver, daemon and code server; and a `dagster dev` started in the background by a
 non-interactive shell inherits SIGINT as ignored, which is why signals are sent to the group
 and why this process installs its own handlers before starting it (Python handlers reset to
-the default in the child, unlike an ignored signal).
+the default in the child, unlike an ignored signal). This process is a child subreaper (Linux
+`prctl`), so a process whose parent exits while shutting down is re-parented here, not to init,
+and the stop, which looks for descendants until none is left, still finds it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -36,6 +39,7 @@ from orchestration.settings import ConnectionSettings
 
 DAGSTER_YAML = Path(__file__).resolve().parent / "dagster.yaml"
 STOP_TIMEOUT_SECONDS = 20.0
+PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -124,21 +128,44 @@ def _signal_all(group: int, pids: list[int], signum: int) -> None:
             os.kill(pid, signum)
 
 
+def become_subreaper() -> None:
+    """Have orphaned descendants re-parented to this process (Linux only), so none escapes the stop."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def _reap(pids: list[int]) -> None:
+    """Collect the exit status of orphans re-parented here (`Popen` reaps its own process)."""
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
 def stop_process_tree(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT_SECONDS,
                       log: Callable[[str], None] = print) -> None:
-    """SIGTERM to the process group of `process` and its descendants; SIGKILL after `timeout`."""
-    tree = [process.pid, *descendants(process.pid)]
-    _signal_all(process.pid, tree, signal.SIGTERM)
+    """SIGTERM to the process group of `process` and to every descendant of this process, again
+    to any that appears meanwhile; SIGKILL to those left after `timeout`."""
+    signalled: set[int] = set()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         process.poll()
-        if not any(_alive(pid) for pid in tree):
+        orphans = [pid for pid in descendants(os.getpid()) if pid != process.pid]
+        _reap(orphans)
+        live = [pid for pid in [process.pid, *orphans] if _alive(pid)]
+        if not live:
             return
+        if time.monotonic() >= deadline:
+            break
+        fresh = [pid for pid in live if pid not in signalled]
+        if fresh:
+            _signal_all(process.pid, fresh, signal.SIGTERM)
+            signalled.update(fresh)
         time.sleep(0.2)
-    left = [pid for pid in tree if _alive(pid)]
-    log(f"still running after {timeout:.0f} s: {', '.join(map(str, left))}; sending SIGKILL")
-    _signal_all(process.pid, left, signal.SIGKILL)
+    log(f"still running after {timeout:.0f} s: {', '.join(map(str, live))}; sending SIGKILL")
+    _signal_all(process.pid, live, signal.SIGKILL)
     process.wait(timeout=10)
+    _reap(live)
 
 
 class _Stop(Exception):
@@ -161,6 +188,7 @@ def run(host: str = "127.0.0.1", port: int = 3000, log: Callable[[str], None] = 
         db = start_database()
         migrations.migrate(db.settings)
         home = prepare_dagster_home(dagster_home())
+        become_subreaper()  # after the embedded server's start: it must not become a child here
         log(f"Postgres: {db.settings.masked_url()}; DAGSTER_HOME={home}")
         process = subprocess.Popen(
             [dagster_executable(), "dev", "-h", host, "-p", str(port)],
