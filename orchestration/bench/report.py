@@ -197,6 +197,9 @@ def overhead_text(results: Mapping[str, Any]) -> Text | None:
     if section.get("seconds_to_first_dbt_node") is not None:
         line += (f"; before any SQL: {section['seconds_to_dbt']:.2f} s to dbt's start (Python, Dagster),"
                  f" {section['seconds_to_first_dbt_node']:.2f} s to dbt's first node")
+    if section.get("full_reparse") is not None:
+        line += ("; dbt parsed the whole project again" if section["full_reparse"]
+                 else "; dbt started from the previous run's parse")
     alone = section.get("dbt_run_alone")
     if alone:
         line += (f"; `{alone['command']}` alone: wall {alone['wall_seconds']:.2f} s - SQL "
