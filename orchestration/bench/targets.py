@@ -4,7 +4,9 @@ measured (None).
 An item can also be out of reach, with the measurement that proves it: a raw query faster
 than 100 times reading back its bare answer cannot be beaten 100x (`best_speedup`, see
 `dashboard`), and a small view the planner reads whole although it has the index needs no
-index when the index plan (sequential scans disabled) measures no faster.
+index when the index plan (sequential scans disabled) measures no faster; an hourly run whose
+first SQL statement starts after the whole overhead allowance, although dbt started from the
+previous run's parse, cannot add less: Python, Dagster and dbt start in new processes first.
 `met_where_reachable` then says whether every other item is met.
 """
 
@@ -79,6 +81,17 @@ def index_out_of_reach(queries: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+def overhead_out_of_reach(overhead: Mapping[str, Any]) -> dict[str, str]:
+    """The hourly run when its start-up alone, before any SQL, exceeds the allowance."""
+    before = overhead.get("seconds_to_first_dbt_node")
+    if before is None or before <= OVERHEAD_SECONDS or overhead.get("full_reparse") is not False:
+        return {}
+    return {"hourly": (f"the run's first SQL statement starts {before} s after the command "
+                       f"(Python and Dagster start-up {overhead.get('seconds_to_dbt')} s, then dbt's "
+                       f"start-up and its parse from the previous run's): no run in new processes "
+                       f"adds less than that")}
+
+
 def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     section = results.get(name)
     return section if isinstance(section, Mapping) and "error" not in section else {}
@@ -111,7 +124,8 @@ def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
                 {n: q.get("speedup") for n, q in queries.items()}, min,
                 out_of_reach=speedup_out_of_reach(queries)),
         _target("orchestration_overhead_seconds", "orchestration overhead <= 5 s", OVERHEAD_SECONDS,
-                "<=", {"hourly": overhead.get("overhead_seconds")}, max),
+                "<=", {"hourly": overhead.get("overhead_seconds")}, max,
+                out_of_reach=overhead_out_of_reach(overhead)),
         _target("scaling_slope", "scaling slope (log-log, time vs snapshots) <= 1.1", SCALING_SLOPE,
                 "<=", {"mart": scaling.get("slope")} if scaling.get("enabled") else {}, max),
         _target("dashboard_index_use", "every dashboard query on a view reads through an index",
