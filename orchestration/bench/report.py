@@ -11,6 +11,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from orchestration.bench.targets import wholly_out_of_reach
+
 
 def write_json(results: Mapping[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,13 +30,16 @@ def _num(value: Any, digits: int = 3) -> str:
 
 
 def _status(item: Mapping[str, Any]) -> str:
-    """met, NOT met, n/a, or why not: out of reach (an item) / met where reachable (a target)."""
+    """met, NOT met, n/a, or why not: out of reach (an item, or a target with no reachable
+    item) / met where reachable (a target)."""
     met = item.get("met")
     if met is None:
         return "n/a"
     if met:
         return "met"
     if "out_of_reach" in item and isinstance(item["out_of_reach"], str):
+        return "out of reach"
+    if wholly_out_of_reach(item):
         return "out of reach"
     return "met where reachable" if item.get("met_where_reachable") else "NOT met"
 
@@ -232,7 +237,8 @@ def targets_table(results: Mapping[str, Any]) -> Table:
                       _mark(target))
     tally = results.get("targets_tally", {})
     table.caption = (f"{tally.get('met', 0)} met, {tally.get('met_where_reachable', 0)} met where "
-                     f"reachable, {tally.get('not_met', 0)} not met, "
+                     f"reachable, {tally.get('out_of_reach', 0)} out of reach, "
+                     f"{tally.get('not_met', 0)} not met, "
                      f"{tally.get('not_measured', 0)} not measured")
     return table
 

@@ -135,10 +135,19 @@ def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     return targets
 
 
+def wholly_out_of_reach(target: Mapping[str, Any]) -> bool:
+    """Missed, and every item of it out of reach (nothing of it is reachable)."""
+    details = target.get("details") or {}
+    return target.get("met") is False and bool(details) and all(
+        "out_of_reach" in item for item in details.values())
+
+
 def tally(targets: list[dict[str, Any]]) -> dict[str, int]:
     scored = [t for t in targets if not t["informational"]]
+    missed = [t for t in scored if t["met"] is False]
     return {"met": sum(1 for t in scored if t["met"] is True),
-            "met_where_reachable": sum(1 for t in scored
-                                       if t["met"] is False and t.get("met_where_reachable")),
-            "not_met": sum(1 for t in scored if t["met"] is False and not t.get("met_where_reachable")),
+            "met_where_reachable": sum(1 for t in missed if t.get("met_where_reachable")
+                                       and not wholly_out_of_reach(t)),
+            "out_of_reach": sum(1 for t in missed if wholly_out_of_reach(t)),
+            "not_met": sum(1 for t in missed if not t.get("met_where_reachable")),
             "not_measured": sum(1 for t in scored if t["met"] is None)}

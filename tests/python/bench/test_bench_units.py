@@ -98,7 +98,8 @@ def test_targets_met_not_met_and_not_measured() -> None:
     assert found["dashboard_p95_ms"]["met"] is True and found["dashboard_speedup"]["met"] is True
     assert found["orchestration_overhead_seconds"]["met"] is None
     assert found["scaling_slope"]["met"] is None
-    assert targets.tally(list(found.values())) == {"met": 4, "met_where_reachable": 0, "not_met": 2,
+    assert targets.tally(list(found.values())) == {"met": 4, "met_where_reachable": 0,
+                                                   "out_of_reach": 0, "not_met": 2,
                                                    "not_measured": 2}
     assert not math.isnan(found["dashboard_speedup"]["value"])
 
@@ -112,6 +113,9 @@ def test_the_overhead_is_out_of_reach_only_when_the_start_up_alone_exceeds_it() 
                                  seconds_to_first_dbt_node=5.8, full_reparse=False)
     assert slow_start["met"] is False and slow_start["met_where_reachable"] is True
     assert "starts 5.8 s after the command" in slow_start["out_of_reach"]["hourly"]
+    assert targets.wholly_out_of_reach(slow_start)
+    assert targets.tally([slow_start])["out_of_reach"] == 1
+    assert targets.tally([slow_start])["met_where_reachable"] == 0
     # A whole-project parse is a fixable cost, and a quick start leaves the rest to fix.
     for start in ({"seconds_to_first_dbt_node": 5.8, "full_reparse": True},
                   {"seconds_to_first_dbt_node": 4.0, "full_reparse": False},
@@ -157,6 +161,7 @@ def test_a_target_is_out_of_reach_only_with_the_measurement_that_proves_it() -> 
     assert found["dashboard_speedup"]["met_where_reachable"] is True
     assert found["dashboard_index_use"]["met_where_reachable"] is True
     assert targets.tally(list(found.values()))["met_where_reachable"] == 1
+    assert not targets.wholly_out_of_reach(found["dashboard_speedup"]), "one query is reachable"
 
 
 def test_the_overhead_is_split_from_dbts_own_lines() -> None:
