@@ -129,7 +129,10 @@ def _signal_all(group: int, pids: list[int], signum: int) -> None:
 
 
 def become_subreaper() -> None:
-    """Have orphaned descendants re-parented to this process (Linux only), so none escapes the stop."""
+    """Have orphaned descendants re-parented to this process, so none escapes the stop. Linux
+    only: elsewhere an orphan goes to init, as before."""
+    if not sys.platform.startswith("linux"):
+        return
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
