@@ -153,9 +153,9 @@ def stop_process_tree(process: subprocess.Popen[bytes], timeout: float = STOP_TI
     deadline = time.monotonic() + timeout
     while True:
         process.poll()
-        orphans = [pid for pid in descendants(os.getpid()) if pid != process.pid]
-        _reap(orphans)
-        live = [pid for pid in [process.pid, *orphans] if _alive(pid)]
+        others = [pid for pid in descendants(os.getpid()) if pid != process.pid]
+        _reap(others)
+        live = [pid for pid in [process.pid, *others] if _alive(pid)]
         if not live:
             return
         if time.monotonic() >= deadline:

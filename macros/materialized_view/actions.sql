@@ -36,7 +36,7 @@
   {%- endfor -%}
   {#- 1. Build the new relation and new copies of its dependants on it; readers are not blocked.
       Leftovers of a run killed between the two transactions go first, with their copies. -#}
-  {%- set statements = ['drop materialized view if exists ' ~ staging ~ ' cascade'] -%}
+  {%- set statements = [mv_drop_staging_sql(staging)] -%}
   {%- do statements.extend(mv_create_sql(staging, sql, [])) -%}
   {%- for index in indexes -%}
     {%- do statements.append(mv_index_create_sql(staging, index, mv_staging_index_name(index.name))) -%}
@@ -126,4 +126,10 @@
 
 {% macro mv_kind_word(kind) -%}
   {{ return({'m': 'materialized view', 'v': 'view', 'r': 'table', 'p': 'table', 'f': 'foreign table'}[kind]) }}
+{%- endmacro %}
+
+
+{# The staging view and, by cascade, the dependants' copies built on it (a swap's leftovers). #}
+{% macro mv_drop_staging_sql(staging) -%}
+  {{ return('drop materialized view if exists ' ~ staging ~ ' cascade') }}
 {%- endmacro %}

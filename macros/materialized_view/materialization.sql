@@ -235,7 +235,5 @@
 
 {# A swap that failed after its build was committed: drop what it built. #}
 {% macro mv_drop_staging(staging) %}
-  {% call statement('mv_drop_staging') %}
-    drop materialized view if exists {{ staging }} cascade
-  {% endcall %}
+  {% call statement('mv_drop_staging') %}{{ mv_drop_staging_sql(staging) }}{% endcall %}
 {% endmacro %}

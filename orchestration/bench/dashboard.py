@@ -56,9 +56,7 @@ def index_plan(cur: Cursor, sql: str, params: Mapping[str, Any], runs: int) -> d
     cur.execute("set enable_seqscan = off")
     try:
         nodes = index_usage(cur, sql, params)["index_nodes"]
-        for _ in range(3):
-            _time(cur, sql, params)
-        times = [_time(cur, sql, params)[0] for _ in range(runs)]
+        times = _warm_times(cur, sql, params, runs)
     finally:
         cur.execute("reset enable_seqscan")
     return {"index_nodes_if_seqscan_off": nodes,
@@ -77,18 +75,21 @@ def answer_floor_times(cur: Cursor, sql: str, params: Mapping[str, Any], runs: i
     """Seconds to read `sql`'s result rows back from a temporary table holding just them."""
     cur.execute("create temporary table bench_answer as " + sql, params)
     try:
-        for _ in range(3):
-            _time(cur, "select * from bench_answer", {})
-        return [_time(cur, "select * from bench_answer", {})[0] for _ in range(runs)]
+        return _warm_times(cur, "select * from bench_answer", {}, runs)
     finally:
         cur.execute("drop table bench_answer")
 
 
 def round_trip_times(cur: Cursor, runs: int) -> list[float]:
     """Seconds of `select 1` on this connection: the floor of any query's latency."""
+    return _warm_times(cur, "select 1", {}, runs)
+
+
+def _warm_times(cur: Cursor, sql: str, params: Mapping[str, Any], runs: int) -> list[float]:
+    """Seconds of each of `runs` executions of `sql`, after three untimed ones."""
     for _ in range(3):
-        _time(cur, "select 1", {})
-    return [_time(cur, "select 1", {})[0] for _ in range(runs)]
+        _time(cur, sql, params)
+    return [_time(cur, sql, params)[0] for _ in range(runs)]
 
 
 def _time(cur: Cursor, sql: str, params: Mapping[str, Any]) -> tuple[float, list[tuple[Any, ...]]]:

@@ -116,6 +116,7 @@ def measure(ctx: BenchContext, mart: Mart, *, dbt_contrast: bool = True) -> dict
     wall = time.perf_counter() - started
     log = refresh_log.rows_since(ctx, mart, first)
     sql = refresh_log.sql_seconds(log)
+    output = "".join(line for _, line in lines)
     result.update({
         "returncode": process.returncode,
         "wall_seconds": round(wall, 3),
@@ -124,8 +125,8 @@ def measure(ctx: BenchContext, mart: Mart, *, dbt_contrast: bool = True) -> dict
         "refresh_log": log,
         "log_file": str(log_file),
         "parse_before_seconds": round(parse_seconds, 3),
-        "full_reparse": bool(_FULL_REPARSE.search("".join(line for _, line in lines))),
-        **split_from_output("".join(line for _, line in lines), wall),
+        "full_reparse": bool(_FULL_REPARSE.search(output)),
+        **split_from_output(output, wall),
         **startup_marks(lines),
     })
     if process.returncode != 0:

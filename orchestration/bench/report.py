@@ -37,9 +37,7 @@ def _status(item: Mapping[str, Any]) -> str:
         return "n/a"
     if met:
         return "met"
-    if "out_of_reach" in item and isinstance(item["out_of_reach"], str):
-        return "out of reach"
-    if wholly_out_of_reach(item):
+    if isinstance(item.get("out_of_reach"), str) or wholly_out_of_reach(item):
         return "out of reach"
     return "met where reachable" if item.get("met_where_reachable") else "NOT met"
 

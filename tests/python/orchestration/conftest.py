@@ -8,6 +8,7 @@ server) and are built by the repository's own materialized_view materialization,
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +46,20 @@ def catalog(fixture_project_dir: Path) -> AnalyticsCatalog:
 @pytest.fixture(scope="session")
 def defs(catalog: AnalyticsCatalog) -> Definitions:
     return definitions_for(catalog)
+
+
+def pids_with_env(name: str, value: str) -> list[int]:
+    """The live processes, other than this one, whose environment sets `name` to `value`."""
+    found = []
+    needle = f"{name}={value}".encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def run_sql(settings: ConnectionSettings, query: str, params: tuple[object, ...] = ()) -> list[

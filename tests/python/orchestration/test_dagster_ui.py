@@ -21,6 +21,7 @@ import pytest
 
 from orchestration.definitions import load_catalog
 from orchestration.dev import prepare_dagster_home
+from tests.python.orchestration.conftest import pids_with_env
 
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -67,19 +68,6 @@ def chromium(tmp_path: Path, *args: str) -> str:
                             capture_output=True, text=True, timeout=90, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
-
-
-def processes_with_marker(value: str) -> list[int]:
-    found = []
-    needle = f"{MARKER}={value}".encode()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if needle in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_dagster_home_links_the_shipped_instance_config(tmp_path: Path) -> None:
@@ -137,7 +125,7 @@ def test_the_ui_shows_the_retail_assets_and_schedules_and_stops_cleanly(tmp_path
         try:
             process.wait(timeout=60)
         finally:
-            leftovers = processes_with_marker(marker)
+            leftovers = pids_with_env(MARKER, marker)
             for pid in leftovers:
                 os.kill(pid, signal.SIGKILL)
             log.close()

@@ -13,6 +13,8 @@ import textwrap
 import uuid
 from pathlib import Path
 
+from tests.python.orchestration.conftest import pids_with_env
+
 REPO = Path(__file__).resolve().parents[3]
 
 # On SIGTERM the child starts a process in a new session (ignoring SIGTERM when asked), exits,
@@ -44,28 +46,25 @@ STOPPER = textwrap.dedent("""
 """)
 
 
-def kill_processes_with(marker: str) -> list[str]:
-    """The command lines of the live processes whose environment holds `marker`, killed."""
+def kill_processes_with(name: str, value: str) -> list[str]:
+    """The command lines of the live processes whose environment sets `name` to `value`, killed."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "environ").read_bytes():
-                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
-                    os.kill(int(entry.name), signal.SIGKILL)
-            except OSError:
-                continue
+    for pid in pids_with_env(name, value):
+        try:
+            found.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
     return found
 
 
 def stop(mode: str, timeout: float) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    marker = f"ANALYTICS_STOP_TEST={uuid.uuid4().hex}"
-    name, value = marker.split("=")
+    name, value = "ANALYTICS_STOP_TEST", uuid.uuid4().hex
     env = {**os.environ, name: value}
     result = subprocess.run([sys.executable, "-c", STOPPER, CHILD, mode, str(timeout)],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
                             check=False)
-    return result, kill_processes_with(marker)
+    return result, kill_processes_with(name, value)
 
 
 def test_a_process_started_during_the_shutdown_is_stopped_too() -> None:
