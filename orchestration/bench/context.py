@@ -21,9 +21,9 @@ import psycopg2
 import psycopg2.extensions
 from rich.console import Console
 
-from orchestration.dbt import dbt_env, dbt_executable
-from orchestration.paths import PROJECT_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.core.dbt import dbt_env, dbt_executable
+from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.settings import ConnectionSettings
 
 Connection = psycopg2.extensions.connection
 Cursor = psycopg2.extensions.cursor

@@ -31,8 +31,8 @@ from typing import Any
 from orchestration.bench import refresh_log
 from orchestration.bench.context import BenchContext
 from orchestration.bench.mart import Mart
-from orchestration.dbt import dbt_executable
-from orchestration.project import TARGET_PATH
+from orchestration.core.dbt import dbt_executable
+from orchestration.core.project import TARGET_PATH
 
 CADENCE = "hourly"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import database
-from orchestration.settings import ConnectionSettings, external_settings
+from orchestration.core import database
+from orchestration.core.settings import ConnectionSettings, external_settings
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg2
 import psycopg2.extensions
 
-from orchestration.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings
 
 
 class SqlClient:

@@ -13,9 +13,9 @@ import pytest
 from rich.console import Console
 
 from orchestration import database, demo_data, migrations
-from orchestration.database import connect
-from orchestration.paths import SQL_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.core.database import connect
+from orchestration.core.paths import SQL_DIR
+from orchestration.core.settings import ConnectionSettings
 
 SEED = 7
 # A fixed anchor near now: deterministic rows, and windows counted back from now() see data.

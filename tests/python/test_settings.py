@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.settings import SettingsError, external_settings
+from orchestration.core.settings import SettingsError, external_settings
 
 
 def test_no_variables_means_embedded() -> None:

@@ -15,7 +15,7 @@ from rich.console import Console
 from orchestration.bench.context import BenchContext
 from orchestration.bench.report import render
 from orchestration.bench.runner import BenchOptions, run_bench
-from orchestration.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings
 
 VIEWS = {
     "mv_daily_sales_estimates", "mv_brand_market_share", "mv_sku_velocity",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dbt import dbt_executable
-from orchestration.settings import ConnectionSettings
+from orchestration.core.dbt import dbt_executable
+from orchestration.core.settings import ConnectionSettings
 from tests.python.sql_client import SqlClient
 
 REPO = Path(__file__).resolve().parents[3]

@@ -27,7 +27,7 @@ from dbt.tests.util import (
     set_model_file,
 )
 
-from orchestration.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings
 
 # The shipped suite declares class-scoped fixtures as methods; that is its business, not ours.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")

@@ -18,11 +18,11 @@ import psycopg2
 import pytest
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-from orchestration.database import connect
-from orchestration.definitions import AnalyticsCatalog, definitions_for, load_catalog
-from orchestration.migrations import migration_files
-from orchestration.project import meta_schema
-from orchestration.settings import ConnectionSettings
+from orchestration.core.database import connect
+from orchestration.defs.definitions import AnalyticsCatalog, definitions_for, load_catalog
+from orchestration.core.migrations import migration_files
+from orchestration.core.project import meta_schema
+from orchestration.core.settings import ConnectionSettings
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURE = Path(__file__).resolve().parent / "fixture_project"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.definitions import load_catalog
-from orchestration.dev import prepare_dagster_home
+from orchestration.defs.definitions import load_catalog
+from orchestration.cli.dev import prepare_dagster_home
 from tests.python.orchestration.conftest import pids_with_env
 
 REPO = Path(__file__).resolve().parents[3]

@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DefaultScheduleStatus, Definitions, FreshnessPolicy
 
-from orchestration.definitions import AnalyticsCatalog, load_catalog
-from orchestration.definitions import defs as project_defs
-from orchestration.freshness import FRESHNESS_WINDOWS
-from orchestration.project import (
+from orchestration.defs.definitions import AnalyticsCatalog, load_catalog
+from orchestration.defs.definitions import defs as project_defs
+from orchestration.defs.freshness import FRESHNESS_WINDOWS
+from orchestration.core.project import (
     ProjectConfigError,
     is_asset_model,
     model_info,
     models,
     node_meta,
 )
-from orchestration.schedules import DEFAULT_CRONS, TIMEZONE_ENV, refresh_plans
+from orchestration.defs.schedules import DEFAULT_CRONS, TIMEZONE_ENV, refresh_plans
 
 REPO = Path(__file__).resolve().parents[3]
 

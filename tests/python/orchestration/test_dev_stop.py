@@ -37,7 +37,7 @@ CHILD = textwrap.dedent("""
 
 STOPPER = textwrap.dedent("""
     import subprocess, sys
-    from orchestration.dev import become_subreaper, stop_process_tree
+    from orchestration.cli.dev import become_subreaper, stop_process_tree
     become_subreaper()
     child = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]],
                              stdout=subprocess.PIPE, start_new_session=True)

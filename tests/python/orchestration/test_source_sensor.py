@@ -20,19 +20,19 @@ from dagster import (
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 from dagster._core.utils import make_new_run_id
 
-from orchestration.assets import checks_for
-from orchestration.database import connect
-from orchestration.definitions import AnalyticsCatalog
-from orchestration.resources import PostgresResource
-from orchestration.schedules import ALL_VIEWS_JOB, REFRESH_TAG, all_views_job
-from orchestration.sensors import (
+from orchestration.defs.dbt_assets import checks_for
+from orchestration.core.database import connect
+from orchestration.defs.definitions import AnalyticsCatalog
+from orchestration.defs.resources import PostgresResource
+from orchestration.defs.schedules import ALL_VIEWS_JOB, REFRESH_TAG, all_views_job
+from orchestration.defs.sensors import (
     CHANGED_TAG,
     MIN_INTERVAL_ENV,
     build_source_sensor,
     min_interval_seconds,
     read_markers,
 )
-from orchestration.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings
 
 MIN_INTERVAL = 300.0
 

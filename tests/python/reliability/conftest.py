@@ -23,10 +23,10 @@ import pytest
 from rich.console import Console
 
 from orchestration import demo_data, migrations
-from orchestration.database import connect
-from orchestration.dbt import dbt_env, dbt_executable
-from orchestration.paths import PROJECT_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.core.database import connect
+from orchestration.core.dbt import dbt_env, dbt_executable
+from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.settings import ConnectionSettings
 from tests.python.sql_client import SqlClient
 
 MART_SELECTOR = "+path:models/marts/retail"

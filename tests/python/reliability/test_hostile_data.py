@@ -15,7 +15,7 @@ from decimal import Decimal
 import psycopg2.errors
 import pytest
 
-from orchestration.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings
 from tests.python.reliability.conftest import (
     MART_SELECTOR,
     MART_VIEWS,

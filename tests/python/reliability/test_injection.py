@@ -18,7 +18,7 @@ from dagster import DagsterInstance
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.paths import PROJECT_DIR
+from orchestration.core.paths import PROJECT_DIR
 from tests.python.reliability.conftest import Mart
 
 ANALYTICS = str(Path(sys.executable).parent / "analytics")

@@ -15,7 +15,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from orchestration.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings
 from tests.python.reliability.conftest import MART_VIEWS, LoginMembers, Mart
 
 ANALYTICS = str(Path(sys.executable).parent / "analytics")

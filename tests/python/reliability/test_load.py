@@ -16,7 +16,7 @@ import time
 
 import psycopg2
 
-from orchestration.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings
 from tests.python.reliability.conftest import HOURLY, LoginMembers, Mart, add_sales
 
 READERS = 20

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
-from orchestration import refresh
-from orchestration.definitions import definitions_for, load_catalog
-from orchestration.paths import PROJECT_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.cli import refresh
+from orchestration.defs.definitions import definitions_for, load_catalog
+from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.settings import ConnectionSettings
 from tests.python.reliability.conftest import (
     MART_SELECTOR,
     MART_VIEWS,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import docs_site
-from orchestration.paths import PROJECT_DIR
+from orchestration.cli import docs_site
+from orchestration.core.paths import PROJECT_DIR
 from tests.python.retail.conftest import MART_VIEWS, RetailMart
 from tests.python.retail.seed_views import SEED_COLUMNS
 

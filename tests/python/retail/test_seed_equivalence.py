@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from orchestration.database import connect
+from orchestration.core.database import connect
 from tests.python.retail.conftest import MART_VIEWS, RetailMart
 
 SEED_WITH_FIXES = Path(__file__).with_name("seed_with_fixes.sql")

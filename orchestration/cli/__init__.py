@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 
 from orchestration import database, demo_data, docs_site, migrations, summary
-from orchestration.dbt import run_dbt
-from orchestration.settings import SettingsError
+from orchestration.core.dbt import run_dbt
+from orchestration.core.settings import SettingsError
 
 app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_help=True)
 db_app = typer.Typer(help="The project's Postgres server.", no_args_is_help=True)
@@ -125,7 +125,7 @@ def refresh_command(
 ) -> None:
     """Refresh views now, in this process, with the same Dagster job as the sensor (default: all)."""
     from orchestration import refresh
-    from orchestration.definitions import definitions_for, load_catalog
+    from orchestration.defs.definitions import definitions_for, load_catalog
 
     catalog = load_catalog()
     try:
@@ -157,7 +157,7 @@ def status_command(
 ) -> None:
     """Every analytic view: rows, size, indexes, cadence, last refresh, staleness, last error."""
     from orchestration import status
-    from orchestration.project import dbt_project, load_manifest, models, prepare_manifest
+    from orchestration.core.project import dbt_project, load_manifest, models, prepare_manifest
 
     project = dbt_project()
     prepare_manifest(project)

@@ -17,10 +17,10 @@ from typing import Annotated
 
 import typer
 
-from orchestration.database import ensure_database
-from orchestration.dbt import dbt_env, dbt_executable, run_dbt
-from orchestration.paths import PROJECT_DIR
-from orchestration.settings import ConnectionSettings, SettingsError
+from orchestration.core.database import ensure_database
+from orchestration.core.dbt import dbt_env, dbt_executable, run_dbt
+from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.settings import ConnectionSettings, SettingsError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080

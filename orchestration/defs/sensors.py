@@ -44,8 +44,8 @@ from dagster import (
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES, DagsterRun
 
-from orchestration.resources import PostgresResource
-from orchestration.schedules import ChecksFor, refresh_tags
+from orchestration.defs.resources import PostgresResource
+from orchestration.defs.schedules import ChecksFor, refresh_tags
 
 SENSOR_NAME = "source_change_sensor"
 MIN_INTERVAL_ENV = "ANALYTICS_SOURCE_SENSOR_MIN_INTERVAL_SECONDS"

@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extensions
 
-from orchestration.paths import pgdata_dir
-from orchestration.settings import DEFAULT_DATABASE, DEFAULT_USER, ConnectionSettings, environ
-from orchestration.settings import external_settings as _external_settings
+from orchestration.core.paths import pgdata_dir
+from orchestration.core.settings import DEFAULT_DATABASE, DEFAULT_USER, ConnectionSettings, environ
+from orchestration.core.settings import external_settings as _external_settings
 
 # Server settings for an analytics workload on the embedded server (2 cores, plenty of memory).
 # wal_level=minimal lets CREATE MATERIALIZED VIEW skip WAL for the rows it writes.

@@ -25,8 +25,8 @@ from typing import Any
 from dagster import AssetSpec, MetadataValue
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
-from orchestration.freshness import freshness_policy
-from orchestration.project import model_info
+from orchestration.defs.freshness import freshness_policy
+from orchestration.core.project import model_info
 
 CADENCE_TAG = "analytics/cadence"
 DEFAULT_GROUP = "default"

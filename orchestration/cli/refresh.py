@@ -25,11 +25,11 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus, Definitions, Ru
 from dagster_dbt.utils import select_unique_ids
 from rich.table import Table
 
-from orchestration.assets import checks_for
-from orchestration.definitions import AnalyticsCatalog
-from orchestration.paths import PROJECT_DIR
-from orchestration.project import CADENCES, tags
-from orchestration.schedules import ALL_VIEWS_JOB, REFRESH_TAG, refresh_tags
+from orchestration.defs.dbt_assets import checks_for
+from orchestration.defs.definitions import AnalyticsCatalog
+from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.project import CADENCES, tags
+from orchestration.defs.schedules import ALL_VIEWS_JOB, REFRESH_TAG, refresh_tags
 
 _NAME_TOKEN = re.compile(r"(\d*\+)?([A-Za-z_][A-Za-z0-9_]*)(\+\d*)?")
 _TAG_TOKEN = re.compile(r"tag:([A-Za-z0-9_][A-Za-z0-9_.-]*)")

@@ -22,8 +22,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 from dagster_shared.record import replace
 
-from orchestration.dbt import dbt_executable
-from orchestration.paths import PROJECT_DIR
+from orchestration.core.dbt import dbt_executable
+from orchestration.core.paths import PROJECT_DIR
 
 CADENCES = ("hourly", "daily", "weekly")
 TARGET_PATH = Path("target", "dagster")

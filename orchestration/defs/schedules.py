@@ -29,7 +29,7 @@ from dagster import (
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from orchestration.project import CADENCES, ModelInfo, check_timezone
+from orchestration.core.project import CADENCES, ModelInfo, check_timezone
 
 DEFAULT_CRONS = {"hourly": "0 * * * *", "daily": "0 2 * * *", "weekly": "0 3 * * 1"}
 TIMEZONE_ENV = "ANALYTICS_SCHEDULE_TIMEZONE"

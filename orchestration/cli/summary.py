@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from orchestration.database import connect
-from orchestration.settings import ConnectionSettings
+from orchestration.core.database import connect
+from orchestration.core.settings import ConnectionSettings
 
 META_SCHEMA = "analytics_meta"
 

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from orchestration import database, migrations
-from orchestration.dbt import venv_executable
-from orchestration.paths import PROJECT_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.core import database, migrations
+from orchestration.core.dbt import venv_executable
+from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.settings import ConnectionSettings
 
-DAGSTER_YAML = Path(__file__).resolve().parent / "dagster.yaml"
+from orchestration.core.paths import DAGSTER_YAML
 STOP_TIMEOUT_SECONDS = 20.0
 PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 

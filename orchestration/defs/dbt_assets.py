@@ -32,9 +32,9 @@ from dagster_dbt import DbtProject, dbt_assets
 from dagster_dbt.asset_utils import get_checks_on_sources_upstream_of_selected_assets
 from psycopg2 import sql
 
-from orchestration.project import load_manifest, meta_schema
-from orchestration.resources import AnalyticsDbtCliResource, PostgresResource
-from orchestration.translator import AnalyticsTranslator
+from orchestration.core.project import load_manifest, meta_schema
+from orchestration.defs.resources import AnalyticsDbtCliResource, PostgresResource
+from orchestration.defs.translator import AnalyticsTranslator
 
 ASSETS_NAME = "analytics_dbt_models"
 PARTIAL_PARSE = "partial_parse.msgpack"

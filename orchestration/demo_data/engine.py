@@ -35,9 +35,9 @@ from pathlib import Path
 import psycopg2.extensions
 from rich.console import Console
 
-from orchestration.database import connect
-from orchestration.paths import SQL_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.core.database import connect
+from orchestration.core.paths import SQL_DIR
+from orchestration.core.settings import ConnectionSettings
 
 GENERATOR_DIR = SQL_DIR / "demo_data"
 TRUTH_DDL = SQL_DIR / "002_retail_truth.sql"

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.paths import PROJECT_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.settings import ConnectionSettings
 
 
 def venv_executable(name: str) -> str:

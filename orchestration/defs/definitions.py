@@ -20,8 +20,8 @@ from typing import Any
 from dagster import AssetCheckKey, AssetKey, Definitions, definitions
 from dagster_dbt import DbtProject
 
-from orchestration.assets import build_dbt_assets, checks_for
-from orchestration.project import (
+from orchestration.defs.dbt_assets import build_dbt_assets, checks_for
+from orchestration.core.project import (
     ModelInfo,
     dbt_project,
     downstream_models,
@@ -30,8 +30,8 @@ from orchestration.project import (
     prepare_manifest,
     sources,
 )
-from orchestration.resources import PostgresResource, dbt_resource
-from orchestration.schedules import (
+from orchestration.defs.resources import PostgresResource, dbt_resource
+from orchestration.defs.schedules import (
     ALL_VIEWS_JOB,
     ChecksFor,
     RefreshPlan,
@@ -39,8 +39,8 @@ from orchestration.schedules import (
     build_jobs_and_schedules,
     refresh_plans,
 )
-from orchestration.sensors import SourceWatch, build_source_sensor
-from orchestration.translator import AnalyticsTranslator
+from orchestration.defs.sensors import SourceWatch, build_source_sensor
+from orchestration.defs.translator import AnalyticsTranslator
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.database import connect
-from orchestration.paths import SQL_DIR
-from orchestration.settings import ConnectionSettings
+from orchestration.core.database import connect
+from orchestration.core.paths import SQL_DIR
+from orchestration.core.settings import ConnectionSettings
 
 VERSION_TABLE = "public.analytics_schema_version"
 

@@ -18,11 +18,11 @@ from dagster_dbt import DbtProject
 from psycopg2 import sql
 from rich.table import Table
 
-from orchestration.assets import human_bytes
-from orchestration.database import connect
-from orchestration.freshness import is_stale
-from orchestration.project import ModelInfo, meta_schema
-from orchestration.settings import ConnectionSettings
+from orchestration.defs.dbt_assets import human_bytes
+from orchestration.core.database import connect
+from orchestration.defs.freshness import is_stale
+from orchestration.core.project import ModelInfo, meta_schema
+from orchestration.core.settings import ConnectionSettings
 
 _COLUMNS = (
     "schema_name", "relation_name", "model", "exists", "populated", "row_count", "total_bytes",

@@ -21,10 +21,10 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
 from dbt.adapters.base import BaseAdapter
 from packaging import version
 
-from orchestration import database
-from orchestration.dbt import dbt_executable
-from orchestration.project import TARGET_PATH
-from orchestration.settings import ConnectionSettings
+from orchestration.core import database
+from orchestration.core.dbt import dbt_executable
+from orchestration.core.project import TARGET_PATH
+from orchestration.core.settings import ConnectionSettings
 
 
 class AnalyticsDbtCliResource(DbtCliResource):

@@ -1,0 +1,23 @@
+"""Where the project lives on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(os.environ.get("ANALYTICS_PROJECT_DIR", PACKAGE_DIR.parent))
+# The roles every mart shares, applied before any mart's own migrations.
+SHARED_MIGRATIONS_DIR = PACKAGE_DIR / "core" / "migrations"
+DAGSTER_YAML = PACKAGE_DIR / "defs" / "dagster.yaml"
+
+
+def marts_dir() -> Path:
+    """The mart plug-ins, one folder each: `orchestration/marts/` unless ANALYTICS_MARTS_DIR says
+    otherwise (tests point it at a folder holding a throwaway mart beside the real ones)."""
+    return Path(os.environ.get("ANALYTICS_MARTS_DIR", PACKAGE_DIR / "marts")).resolve()
+
+
+def pgdata_dir() -> Path:
+    """The embedded server's data directory: `.pgdata/` unless ANALYTICS_PGDATA says otherwise."""
+    return Path(os.environ.get("ANALYTICS_PGDATA", PROJECT_DIR / ".pgdata")).resolve()
