@@ -12,10 +12,9 @@ SHARED_MIGRATIONS_DIR = PACKAGE_DIR / "core" / "migrations"
 DAGSTER_YAML = PACKAGE_DIR / "defs" / "dagster.yaml"
 
 
-def marts_dir() -> Path:
-    """The mart plug-ins, one folder each: `orchestration/marts/` unless ANALYTICS_MARTS_DIR says
-    otherwise (tests point it at a folder holding a throwaway mart beside the real ones)."""
-    return Path(os.environ.get("ANALYTICS_MARTS_DIR", PACKAGE_DIR / "marts")).resolve()
+def marts_dir(project_dir: Path | None = None) -> Path:
+    """The mart plug-ins of a project, one folder each: `<project>/orchestration/marts/`."""
+    return Path(project_dir or PROJECT_DIR).resolve() / "orchestration" / "marts"
 
 
 def pgdata_dir() -> Path:

@@ -1,23 +1,11 @@
-"""The simulated data set behind `analytics demo-data --scale S|M|L [--seed N]`.
+"""The set-based demo-data engine behind `analytics demo-data`, shared by every mart.
 
-A crawler's database (seed 000) is simulated inside Postgres, set-based: the SQL files in
-`orchestration/sql/demo_data/` build scratch tables in the schema `retail_sim` (the heavy
-steps split by store product over one session per core), then two transactions, one per
-schema and committed together, replace the content of `retail_raw` (what the crawler saw)
-and `retail_truth` (what really happened). Pseudo-random numbers are hashes of (seed, ids),
-never random(), so a seed and an anchor always give the same rows, whatever the plan.
-
-The model: each store product has a demand rate (its velocity tier), a par level and a
-restock period; demand follows a store clock (hour of day, weekday, daily shocks) bent by
-one of 16 demand curves; a restock fills the shelf up to the par level; demand finding an
-empty shelf is lost. Between restocks the stock is a closed form of the demand count, so any
-moment's state needs no running sum: the crawler's visits (every 3 to 6 hours per store),
-the truth per day and per crawl interval are all computed row by row in SQL, in parallel.
-
-Time: the simulation covers `spec.days` whole UTC days before the anchor's date plus the
-anchor's day up to the anchor's time (`retail_truth.simulation` records both ends). An anchor
-given as a date ends at the current UTC time of day on that date (so views counting back from
-now() see data); an anchor given as a datetime ends exactly there (tests use this).
+A mart's simulator (its `Simulator`, in `orchestration/marts/<mart>/`) is SQL run inside
+Postgres: files `NN_*.sql` build scratch tables in the mart's scratch schema, split into steps by
+`-- step: <name>` lines (a step named `... (parallel)` runs once per part, in one session per
+core); then one file `publish_<schema>.sql` per source schema replaces that schema's content, each
+in its own session and transaction, and they commit together. Big tables are loaded with their
+indexes and constraints dropped and rebuilt in one pass each. Design notes: docs/demo-data.md.
 """
 
 from __future__ import annotations
@@ -26,48 +14,20 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg2.extensions
 from rich.console import Console
 
 from orchestration.core.database import connect
-from orchestration.core.paths import SQL_DIR
 from orchestration.core.settings import ConnectionSettings
 
-GENERATOR_DIR = SQL_DIR / "demo_data"
-TRUTH_DDL = SQL_DIR / "002_retail_truth.sql"
-# Each schema is replaced by its own session, both at once; they commit together.
-PUBLISH_SQL = {
-    "retail_raw": GENERATOR_DIR / "08_publish_raw.sql",
-    "retail_truth": GENERATOR_DIR / "09_publish_truth.sql",
-}
-SOURCE_SCHEMAS = ("retail_raw", "retail_truth")
-# Tables loaded with their indexes and constraints dropped, then rebuilt in one pass each.
-BULK_TABLES = (
-    "retail_raw.inventory_snapshots",
-    "retail_raw.product_visibility_events",
-    "retail_truth.stock_events",
-    "retail_truth.daily_product_truth",
-)
-REPORT_TABLES = (
-    "retail_raw.dispensaries",
-    "retail_raw.store_products",
-    "retail_raw.inventory_snapshots",
-    "retail_raw.product_visibility_events",
-    "retail_truth.daily_product_truth",
-    "retail_truth.stock_events",
-)
-# Shoppers by local hour (0-23) in the stores' time zone, which is UTC-7.
-LOCAL_HOUR_WEIGHTS = (
-    0.10, 0.06, 0.04, 0.03, 0.03, 0.04, 0.08, 0.20, 0.45, 0.70, 0.90, 1.00,
-    1.10, 1.05, 1.05, 1.15, 1.35, 1.50, 1.45, 1.20, 0.90, 0.55, 0.30, 0.18,
-)
-UTC_OFFSET_HOURS = -7
+BASE_SCALES = ("S", "M", "L")
+LOADS_TABLE = "public.analytics_demo_loads"
 SESSION_SETTINGS = {
     "timezone": "UTC",
     "work_mem": "512MB",
@@ -78,95 +38,94 @@ SESSION_SETTINGS = {
     "jit": "off",
     "enable_memoize": "off",
 }
-# The publishing sessions sort the snapshots by id in memory.
-PUBLISH_SETTINGS = {"work_mem": "2GB"}
-LOCK_NAME = "analytics demo-data"
-# Snapshot ids are visit number * 4096 + the product's rank in its store.
-MAX_PRODUCTS_PER_STORE = 4096
 _STEP_MARKER = re.compile(r"^-- step: (.+)$", re.MULTILINE)
 _PARALLEL_SUFFIX = "(parallel)"
 
 
 @dataclass(frozen=True)
-class ScaleSpec:
-    """How big the simulated world is."""
+class Scale:
+    """A size asked for on the command line: S, M or L, or a fraction of one (M/4).
 
-    name: str
-    stores: int
-    products_per_store: int
-    days: int
-    catalog_products: int
-    brands: int
+    Each mart says what a scale means for it (stores, brands, weeks ...)."""
+
+    base: str
+    divisor: int = 1
 
     @property
-    def store_products(self) -> int:
-        return self.stores * self.products_per_store
+    def name(self) -> str:
+        return self.base if self.divisor == 1 else f"{self.base}/{self.divisor}"
 
 
-SCALES: dict[str, ScaleSpec] = {
-    # Tests: a few hundred thousand snapshots in seconds.
-    "S": ScaleSpec("S", stores=20, products_per_store=100, days=60, catalog_products=300,
-                   brands=30),
-    # Benchmarks: 10M+ snapshots over 120 days.
-    "M": ScaleSpec("M", stores=100, products_per_store=500, days=120, catalog_products=1500,
-                   brands=80),
-    # Four times M: twice the stores, twice the menu.
-    "L": ScaleSpec("L", stores=200, products_per_store=1000, days=120, catalog_products=3000,
-                   brands=150),
-}
-
-
-def scale_spec(name: str) -> ScaleSpec:
-    """S, M or L (any case), or a fraction of one such as M/2 or M/4 (fewer stores)."""
-    text = name.strip().upper()
-    base_name, slash, divisor_text = text.partition("/")
-    base = SCALES.get(base_name.strip())
+def parse_scale(text: str) -> Scale:
+    """S, M or L (any case), or a fraction of one such as M/2 or M/4."""
+    base, slash, divisor_text = text.strip().upper().partition("/")
     divisor = int(divisor_text) if divisor_text.strip().isdigit() else 0
-    if base is None or (slash and divisor < 1):
-        valid = ", ".join(SCALES)
+    if base.strip() not in BASE_SCALES or (slash and divisor < 1):
         raise ValueError(
-            f"unknown scale {name!r}: use one of {valid}, or a fraction of one such as M/2 or M/4"
+            f"unknown scale {text!r}: use one of {', '.join(BASE_SCALES)}, or a fraction of one"
+            " such as M/2 or M/4"
         )
-    if not slash or divisor == 1:
-        return base
-    return replace(base, name=f"{base.name}/{divisor}",
-                   stores=max(1, round(base.stores / divisor)))
+    return Scale(base.strip(), divisor if slash else 1)
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """What a mart gives the engine to simulate its source data."""
+
+    # NN_*.sql (scratch steps) and publish_<schema>.sql (one per source schema).
+    sql_dir: Path
+    # Replaced by each load, in this order; the first one holds what a user would have.
+    source_schemas: tuple[str, ...]
+    # Dropped before and after each load (it may take gigabytes).
+    scratch_schema: str
+    # The mart counts as loaded when this table has a row; its row count sizes the data.
+    probe_table: str
+    # The generator's parameters for a scale, seed and last instant (psycopg2 named values).
+    params: Callable[[Scale, int, datetime], dict[str, object]]
+    # One line saying what the scale means for this mart ("20 stores x 100 products, 60 days").
+    describe: Callable[[Scale], str]
+    # Loaded with their indexes and constraints dropped, then rebuilt in one pass each.
+    bulk_tables: tuple[str, ...] = ()
+    # Settings of the sessions that publish (e.g. memory for a big sort).
+    publish_settings: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement (or a few) of a generator. A parallel step runs once per part, in as many
+    sessions at once, each on the rows its SQL assigns to part `%(part)s` of `%(parts)s`."""
+
+    name: str
+    sql: str
+    parallel: bool = False
 
 
 @dataclass(frozen=True)
 class LoadReport:
+    mart: str
     scale: str
     seed: int
-    starts_at: datetime
+    starts_at: datetime | None
     ends_at: datetime
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def describe(self) -> str:
         width = max(len(name) for name in self.rows) if self.rows else 0
+        period = f"{self.starts_at:%Y-%m-%d %H:%M} to " if self.starts_at else "to "
         lines = [
-            f"demo data scale {self.scale}, seed {self.seed}: "
-            f"{self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M} UTC, "
-            f"loaded in {self.seconds:.1f} s"
+            f"{self.mart} demo data scale {self.scale}, seed {self.seed}: "
+            f"{period}{self.ends_at:%Y-%m-%d %H:%M} UTC, loaded in {self.seconds:.1f} s"
         ]
         lines += [f"  {name:<{width}}  {count:>12,}" for name, count in self.rows.items()]
         return "\n".join(lines)
 
 
-def is_empty(settings: ConnectionSettings) -> bool:
-    """True when there are no snapshots (or no snapshot table yet)."""
-    with connect(settings) as conn, conn.cursor() as cur:
-        cur.execute("select to_regclass('retail_raw.inventory_snapshots') is null")
-        row = cur.fetchone()
-        if row is None or row[0]:
-            return True
-        cur.execute("select not exists (select 1 from retail_raw.inventory_snapshots)")
-        row = cur.fetchone()
-        return bool(row and row[0])
-
-
 def end_instant(anchor: date | None, now: datetime | None = None) -> datetime:
-    """The simulation's last moment (UTC, whole seconds) for an anchor."""
+    """The simulation's last moment (UTC, whole seconds) for an anchor.
+
+    An anchor given as a date ends at the current UTC time of day on that date (so views
+    counting back from now() see data); a datetime ends exactly there (tests use this)."""
     current = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     if anchor is None:
         return current
@@ -176,61 +135,30 @@ def end_instant(anchor: date | None, now: datetime | None = None) -> datetime:
     return datetime.combine(anchor, current.timetz())
 
 
-def hour_profile() -> tuple[list[float], list[float]]:
-    """Shoppers per UTC hour (normalised to a sum of 1) and the sums before each hour."""
-    weights = [LOCAL_HOUR_WEIGHTS[(hour + UTC_OFFSET_HOURS) % 24] for hour in range(24)]
-    total = sum(weights)
-    normalised = [w / total for w in weights]
-    cumulative = [sum(normalised[:hour]) for hour in range(24)]
-    return normalised, cumulative
+def is_empty(settings: ConnectionSettings, simulator: Simulator) -> bool:
+    """True when the mart's probe table has no row (or does not exist yet)."""
+    with connect(settings) as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass(%s) is null", (simulator.probe_table,))
+        row = cur.fetchone()
+        if row is None or row[0]:
+            return True
+        cur.execute(f"select not exists (select 1 from {simulator.probe_table})")
+        row = cur.fetchone()
+        return bool(row and row[0])
 
 
-def generator_params(spec: ScaleSpec, seed: int, ends_at: datetime) -> dict[str, object]:
-    starts_at = datetime.combine(ends_at.date() - timedelta(days=spec.days), datetime.min.time(),
-                                 tzinfo=UTC)
-    weights, cumulative = hour_profile()
-    return {
-        "seed": seed,
-        "n_stores": spec.stores,
-        "per_store": spec.products_per_store,
-        "n_catalog": max(spec.catalog_products, spec.products_per_store),
-        "n_brands": spec.brands,
-        "days": spec.days,
-        "start_date": starts_at.date(),
-        "start_ts": starts_at,
-        "end_us": (ends_at - starts_at) // timedelta(microseconds=1),
-        "hour_weight": weights,
-        "hour_cum": cumulative,
-    }
+def generator_steps(simulator: Simulator) -> list[Step]:
+    """The steps building the scratch tables, in file order."""
+    return [step for path in sorted(simulator.sql_dir.glob("[0-9][0-9]_*.sql"))
+            for step in split_steps(path)]
 
 
-@dataclass(frozen=True)
-class Step:
-    """One statement (or a few) of the generator. A parallel step runs once per part, in as
-    many sessions at once, each on the store products with sp_id % parts = part."""
-
-    name: str
-    sql: str
-    parallel: bool = False
+def publish_steps(simulator: Simulator, schema: str) -> list[Step]:
+    """The steps filling one schema's tables from the scratch tables."""
+    return split_steps(simulator.sql_dir / f"publish_{schema}.sql")
 
 
-def generator_steps() -> list[Step]:
-    """The steps building the scratch tables, in order (files 01..08)."""
-    publish = set(PUBLISH_SQL.values())
-    return [step for path in _generator_files() if path not in publish
-            for step in _split_steps(path)]
-
-
-def publish_steps(schema: str) -> list[Step]:
-    """The steps filling one schema's tables from the scratch tables (one per table)."""
-    return _split_steps(PUBLISH_SQL[schema])
-
-
-def _generator_files() -> list[Path]:
-    return sorted(GENERATOR_DIR.glob("[0-9][0-9]_*.sql"))
-
-
-def _split_steps(path: Path) -> list[Step]:
+def split_steps(path: Path) -> list[Step]:
     text = path.read_text()
     parts = _STEP_MARKER.split(text)
     if len(parts) == 1:
@@ -251,101 +179,85 @@ def sessions() -> int:
 
 def load(
     settings: ConnectionSettings,
-    spec: ScaleSpec,
+    mart: str,
+    simulator: Simulator,
+    scale: Scale,
     seed: int,
     console: Console,
     anchor: date | None = None,
 ) -> LoadReport:
-    """Replace retail_raw and retail_truth by the simulated data set of `spec` and `seed`."""
-    if spec.products_per_store >= MAX_PRODUCTS_PER_STORE:
-        raise ValueError(f"at most {MAX_PRODUCTS_PER_STORE - 1} products per store (ids)")
+    """Replace the mart's source schemas by its simulated data set of `scale` and `seed`."""
     started = time.monotonic()
     ends_at = end_instant(anchor)
-    params = generator_params(spec, seed, ends_at)
-    starts_at = params["start_ts"]
-    assert isinstance(starts_at, datetime)
-    console.print(
-        f"demo data: scale {spec.name} ({spec.stores} stores x {spec.products_per_store} "
-        f"products, {spec.days} days to {ends_at:%Y-%m-%d %H:%M:%S} UTC), seed {seed}"
-    )
+    params = {**simulator.params(scale, seed, ends_at), "scale": scale.name, "seed": seed,
+              "ends_at": ends_at}
+    console.print(f"{mart} demo data: scale {scale.name} ({simulator.describe(scale)}) to "
+                  f"{ends_at:%Y-%m-%d %H:%M:%S} UTC, seed {seed}")
     with connect(settings, autocommit=True) as lock, lock.cursor() as cur:
-        # One load at a time per database (they share the scratch schema).
-        cur.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK_NAME,))
+        # One load of a mart at a time per database (they share its scratch schema).
+        lock_name = f"analytics demo-data {mart}"
+        cur.execute("select pg_try_advisory_lock(hashtext(%s))", (lock_name,))
         row = cur.fetchone()
         if not (row and row[0]):
-            console.print("waiting for another demo-data load to finish ...")
-            cur.execute("select pg_advisory_lock(hashtext(%s))", (LOCK_NAME,))
-        rows = _generate_and_publish(settings, console, params, spec, seed)
-    report_rows = {table: rows.get(table.split(".")[1], 0) for table in REPORT_TABLES}
-    return LoadReport(scale=spec.name, seed=seed, starts_at=starts_at, ends_at=ends_at,
-                      rows=report_rows, seconds=time.monotonic() - started)
+            console.print(f"waiting for another {mart} demo-data load to finish ...")
+            cur.execute("select pg_advisory_lock(hashtext(%s))", (lock_name,))
+        _generate_and_publish(settings, console, simulator, params)
+        with lock.cursor() as count:
+            rows = _count_rows(count, simulator.source_schemas)
+    starts_at = params.get("start_ts")
+    report = LoadReport(mart=mart, scale=scale.name, seed=seed,
+                        starts_at=starts_at if isinstance(starts_at, datetime) else None,
+                        ends_at=ends_at, rows=rows, seconds=time.monotonic() - started)
+    _record(settings, report)
+    return report
 
 
 def _generate_and_publish(
-    settings: ConnectionSettings,
-    console: Console,
-    params: dict[str, object],
-    spec: ScaleSpec,
-    seed: int,
-) -> dict[str, int]:
+    settings: ConnectionSettings, console: Console, simulator: Simulator, params: dict[str, object]
+) -> None:
+    scratch = simulator.scratch_schema
     try:
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             _configure(cur)
-            # retail_truth may predate tables added to its DDL: the DDL is idempotent.
-            cur.execute(TRUTH_DDL.read_text())
-            for step in generator_steps():
+            for step in generator_steps(simulator):
                 if step.parallel:
                     _run_parallel(settings, console, step, params)
                 else:
                     _run_step(console, cur, step.name, step.sql, params, show_rows=False)
-        rows = _publish(settings, console, params, spec, seed)
+        _publish(settings, console, simulator, params)
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             _configure(cur)
-            tables = _source_tables(cur, SOURCE_SCHEMAS)
+            tables = _source_tables(cur, simulator.source_schemas)
             _run_step(console, cur, "analyze", "analyze " + ", ".join(tables), None)
     finally:
-        # The scratch tables take gigabytes at scale M: never leave them behind.
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("drop schema if exists retail_sim cascade")
-    return rows
+            cur.execute(f'drop schema if exists "{scratch}" cascade')
 
 
 def _publish(
-    settings: ConnectionSettings,
-    console: Console,
-    params: dict[str, object],
-    spec: ScaleSpec,
-    seed: int,
-) -> dict[str, int]:
-    """Replace both schemas' content, each in its own session and transaction, at once.
+    settings: ConnectionSettings, console: Console, simulator: Simulator, params: dict[str, object]
+) -> None:
+    """Replace every source schema's content, each in its own session and transaction, at once.
 
-    Both transactions commit only when both are ready; if one fails, both roll back."""
-    rows: dict[str, int] = {}
+    The transactions commit only when all are ready; if one fails, all roll back."""
+    schemas = simulator.source_schemas
     with contextlib.ExitStack() as stack:
-        conns = {schema: stack.enter_context(connect(settings)) for schema in SOURCE_SCHEMAS}
+        conns = {schema: stack.enter_context(connect(settings)) for schema in schemas}
 
         def replace_schema(schema: str) -> None:
             with conns[schema].cursor() as cur:
-                _configure(cur, PUBLISH_SETTINGS)
+                _configure(cur, simulator.publish_settings)
                 tables = _source_tables(cur, (schema,))
                 _run_step(console, cur, f"truncate {schema}", "truncate table " + ", ".join(tables),
                           None, spinner=False)
-                rebuild = _drop_bulk_indexes(cur, schema)
-                for step in publish_steps(schema):
-                    rows[step.name] = _run_step(console, cur, step.name, step.sql, params,
-                                                spinner=False)
-                if schema == "retail_truth":
-                    cur.execute(
-                        "insert into retail_truth.simulation"
-                        " (scale, seed, starts_at, ends_at, loaded_at)"
-                        " values (%s, %s, %s, %s, now())",
-                        (spec.name, seed, params["start_ts"], _ends_at(params)),
-                    )
+                rebuild = _drop_bulk_indexes(cur, schema, simulator.bulk_tables)
+                for step in publish_steps(simulator, schema):
+                    _run_step(console, cur, step.name, step.sql, params, spinner=False)
                 for statement in rebuild:
                     _run_step(console, cur, _index_label(statement), statement, None,
                               spinner=False)
 
-        with console.status(f"replacing {' and '.join(SOURCE_SCHEMAS)} ..."), \
+        with console.status(f"replacing {' and '.join(schemas)} ..."), \
                 ThreadPoolExecutor(max_workers=len(conns)) as pool:
             futures = [pool.submit(replace_schema, schema) for schema in conns]
             wait(futures)
@@ -357,16 +269,33 @@ def _publish(
                 conn.commit()
         if errors:
             raise errors[0]
-    return rows
 
 
-def _ends_at(params: dict[str, object]) -> datetime:
-    starts_at, end_us = params["start_ts"], params["end_us"]
-    assert isinstance(starts_at, datetime) and isinstance(end_us, int)
-    return starts_at + timedelta(microseconds=end_us)
+def _record(settings: ConnectionSettings, report: LoadReport) -> None:
+    """Keep what was loaded per mart (scale, seed, period): the bench reloads only on a change."""
+    with connect(settings) as conn, conn.cursor() as cur:
+        cur.execute(
+            f"insert into {LOADS_TABLE} (mart, scale, seed, starts_at, ends_at, loaded_at, seconds)"
+            " values (%s, %s, %s, %s, %s, now(), %s)"
+            " on conflict (mart) do update set scale = excluded.scale, seed = excluded.seed,"
+            " starts_at = excluded.starts_at, ends_at = excluded.ends_at,"
+            " loaded_at = excluded.loaded_at, seconds = excluded.seconds",
+            (report.mart, report.scale, report.seed, report.starts_at, report.ends_at,
+             report.seconds),
+        )
 
 
-def _configure(cur: psycopg2.extensions.cursor, extra: dict[str, str] | None = None) -> None:
+def _count_rows(cur: psycopg2.extensions.cursor, schemas: Sequence[str]) -> dict[str, int]:
+    return {table: _count(cur, table) for table in _source_tables(cur, schemas)}
+
+
+def _count(cur: psycopg2.extensions.cursor, table: str) -> int:
+    cur.execute(f"select count(*) from {table}")
+    row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _configure(cur: psycopg2.extensions.cursor, extra: Mapping[str, str] | None = None) -> None:
     for name, value in {**SESSION_SETTINGS, **(extra or {})}.items():
         cur.execute("select set_config(%s, %s, false)", (name, value))
 
@@ -429,10 +358,14 @@ def _source_tables(cur: psycopg2.extensions.cursor, schemas: Sequence[str]) -> l
     return [row[0] for row in cur.fetchall()]
 
 
-def _drop_bulk_indexes(cur: psycopg2.extensions.cursor, schema: str) -> list[str]:
+def _drop_bulk_indexes(
+    cur: psycopg2.extensions.cursor, schema: str, bulk_tables: Sequence[str]
+) -> list[str]:
     """Drop the schema's bulk tables' indexes and constraints; returns the statements
     recreating them (from the catalog, so indexes added to the DDL later are kept too)."""
-    bulk = [table for table in BULK_TABLES if table.startswith(schema + ".")]
+    bulk = [table for table in bulk_tables if table.startswith(schema + ".")]
+    if not bulk:
+        return []
     cur.execute(
         """
         select format('alter table %%s drop constraint %%I', c.conrelid::regclass, c.conname),
@@ -463,9 +396,8 @@ def _drop_bulk_indexes(cur: psycopg2.extensions.cursor, schema: str) -> list[str
         cur.execute(drop)
     for drop, _create in indexes:
         cur.execute(drop)
-    recreate: Sequence[str] = [
+    return [
         *(create for _drop, create, is_fk in constraints if not is_fk),
         *(create for _drop, create in indexes),
         *(create for _drop, create, is_fk in constraints if is_fk),
     ]
-    return list(recreate)

@@ -3,7 +3,7 @@
 --
 -- Every pseudo-random number is a hash of (seed, ids): the same seed gives the same rows
 -- whatever plan (parallel or not) Postgres picks. No random() anywhere.
--- Parameters (psycopg2 named placeholders) are filled in by orchestration/demo_data.py.
+-- Parameters (psycopg2 named placeholders) are filled in by the mart's simulation.py and the demo-data engine.
 
 drop schema if exists retail_sim cascade;
 create schema retail_sim;

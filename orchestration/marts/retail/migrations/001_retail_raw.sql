@@ -1,9 +1,9 @@
--- retail_raw: the crawler's database of seed 000 (multi-store catalogue, delta-only snapshots).
--- Table and column names are the seed's, so its queries and existing dashboards keep working.
+-- retail_raw: the crawler's database (multi-store catalogue, delta-only snapshots).
+-- Table and column names are the crawler's, so its queries and existing dashboards keep working.
 -- Applied by `analytics db migrate` (and by `analytics demo`); every statement is idempotent.
 
 create schema if not exists retail_raw;
-comment on schema retail_raw is 'Source tables written by the menu crawler (seed 000). Read-only for analytics.';
+comment on schema retail_raw is 'Source tables written by the menu crawler. Read-only for analytics.';
 
 create table if not exists retail_raw.dispensaries (
     id            integer primary key,

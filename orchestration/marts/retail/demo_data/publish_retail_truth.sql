@@ -1,4 +1,4 @@
--- Replace the content of retail_truth, in one transaction like 08_publish_raw.sql and at the
+-- Replace the content of retail_truth, in one transaction like publish_retail_raw.sql and at the
 -- same time in another session.
 
 -- step: stock_events
@@ -31,3 +31,7 @@ insert into retail_truth.daily_product_truth (
     dispensary_id, product_id, day, units_sold, units_restocked)
 select dispensary_id, product_id, day, units_sold, units_restocked
 from retail_sim.daily_rows;
+
+-- step: simulation
+insert into retail_truth.simulation (scale, seed, starts_at, ends_at, loaded_at)
+values (%(scale)s, %(seed)s, %(start_ts)s, %(ends_at)s, now());

@@ -1,4 +1,4 @@
--- Replace the content of retail_raw. demo_data.py runs these steps in one transaction, after
+-- Replace the content of retail_raw. the demo-data engine runs these steps in one transaction, after
 -- it truncated every table of the schema and dropped the big tables' indexes and constraints,
 -- and recreates them afterwards (retail_truth is filled at the same time by another session,
 -- both commit together). Snapshots and events go in id order, which is time order, as the

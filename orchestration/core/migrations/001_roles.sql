@@ -1,7 +1,8 @@
 -- Least-privilege roles (NOLOGIN groups; grant them to login users, or `SET ROLE`).
---   analytics_reader  reads the analytic views and analytics_meta.mv_status, nothing else
+--   analytics_reader  reads the analytic views and the status view, nothing else
 --                     (granted through dbt's `grants` config and the on-run-end hook);
---   analytics_owner   owns and refreshes the views: reads retail_raw, creates schemas.
+--   analytics_owner   owns and refreshes the views: creates schemas, reads each mart's source
+--                     schemas (granted by that mart's own migrations).
 -- dbt builds as analytics_owner when ANALYTICS_DBT_ROLE=analytics_owner (profiles.yml).
 -- Creating roles needs CREATEROLE; on a server where that is not allowed, ask its admin.
 
@@ -19,10 +20,4 @@ end
 $roles$;
 
 comment on role analytics_reader is 'Dashboards: SELECT on the analytic views and their status view only.';
-comment on role analytics_owner is 'Owns and refreshes the analytic views; reads retail_raw.';
-
-grant usage on schema retail_raw to analytics_owner;
-grant select on all tables in schema retail_raw to analytics_owner;
-alter default privileges in schema retail_raw grant select on tables to analytics_owner;
-revoke all on schema retail_raw from public;
-revoke all on schema retail_truth from public;
+comment on role analytics_owner is 'Owns and refreshes the analytic views; reads the marts'' source schemas.';
