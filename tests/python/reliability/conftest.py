@@ -20,13 +20,13 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 import pytest
-from rich.console import Console
 
-from orchestration import demo_data, migrations
+from orchestration.core import migrations
 from orchestration.core.database import connect
 from orchestration.core.dbt import dbt_env, dbt_executable
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
+from orchestration.demo_data.marts import load_mart
 from tests.python.sql_client import SqlClient
 
 MART_SELECTOR = "+path:models/marts/retail"
@@ -164,7 +164,7 @@ def fresh_database(pg_settings: ConnectionSettings, created: list[ConnectionSett
 
 
 def load_demo(settings: ConnectionSettings, scale: str) -> None:
-    demo_data.load(settings, demo_data.scale_spec(scale), seed=1, console=Console(quiet=True))
+    load_mart(settings, "retail", scale)
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,13 @@ from pathlib import Path
 import psycopg2
 import psycopg2.errors
 import pytest
-from rich.console import Console
 
-from orchestration import demo_data, migrations
 from orchestration.core.database import connect
 from orchestration.core.dbt import dbt_env, dbt_executable
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
+from orchestration.demo_data.engine import LoadReport
+from orchestration.demo_data.marts import load_mart
 
 RETAIL_DATABASE = "analytics_retail_tests"
 SCALE = "S"
@@ -41,7 +41,7 @@ MART_VIEWS = (
 class RetailMart:
     settings: ConnectionSettings
     target_path: Path
-    load: demo_data.LoadReport
+    load: LoadReport
     build: subprocess.CompletedProcess[str]
 
 
@@ -87,9 +87,7 @@ def retail_mart(
     retail_settings: ConnectionSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> RetailMart:
     """Scale S (seed 1, ending now) loaded and `dbt build` of the mart run on it."""
-    migrations.migrate(retail_settings)
-    load = demo_data.load(retail_settings, demo_data.scale_spec(SCALE), seed=SEED,
-                          console=Console(quiet=True))
+    load = load_mart(retail_settings, "retail", SCALE, seed=SEED)
     target_path = tmp_path_factory.mktemp("retail_dbt")
     build = run_dbt_captured(retail_settings, ["build", "--select", MART_SELECTOR], target_path)
     assert build.returncode == 0, f"dbt build of the mart failed:\n{build.stdout[-8000:]}"
