@@ -1,18 +1,21 @@
-"""`analytics`: the project's command line (database, demo data, demo, status)."""
+"""`analytics`: the project's command line (database, demo data, demo, refresh, status, bench)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from orchestration import database, demo_data, docs_site, migrations, summary
+from orchestration.cli import docs_site
+from orchestration.core import database, marts, migrations
 from orchestration.core.dbt import run_dbt
 from orchestration.core.settings import SettingsError
+from orchestration.demo_data import engine
+from orchestration.demo_data.marts import empty_marts, load_marts
 
 app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_help=True)
 db_app = typer.Typer(help="The project's Postgres server.", no_args_is_help=True)
@@ -79,40 +82,76 @@ def db_migrate() -> None:
     console.print(f"applied: {', '.join(applied)}" if applied else "schema up to date")
 
 
+MartOption = Annotated[list[str] | None, typer.Option(
+    "--mart", help="Only this mart (repeatable); default: every mart.")]
+
+
+def _marts(names: list[str] | None) -> list[marts.MartPlugin]:
+    try:
+        return marts.select(names)
+    except marts.MartError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
 @app.command("demo-data")
 def demo_data_command(
-    scale: Annotated[str, typer.Option(help="S (tests), M (benchmark, 10M+ rows) or L (4x M).")] = "S",
+    scale: Annotated[str, typer.Option(help="S (tests), M (benchmark) or L (4x M), or M/2 ...")]
+    = "S",
+    mart: MartOption = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 1,
 ) -> None:
-    """Fill retail_raw (and retail_truth) with a simulated crawled catalogue."""
+    """Fill the marts' source schemas with their simulated data (every mart by default)."""
     try:
-        spec = demo_data.scale_spec(scale)
+        chosen_scale = engine.parse_scale(scale)
     except ValueError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
-    settings = _settings()
-    migrations.migrate(settings)
-    report = demo_data.load(settings, spec, seed=seed, console=console)
-    console.print(report.describe())
+    chosen = _marts(mart)
+    for report in load_marts(_settings(), chosen, chosen_scale, seed, console):
+        console.print(report.describe())
 
 
 @app.command("demo")
 def demo() -> None:
-    """The quick start: server, schema, scale S data if empty, dbt build, summary."""
+    """The quick start: server, schemas, scale S data for empty marts, dbt build, summary."""
+    from orchestration.cli import status
+
     settings = _settings()
     migrations.migrate(settings)
-    if demo_data.is_empty(settings):
-        demo_data.load(settings, demo_data.scale_spec("S"), seed=1, console=console)
-    else:
-        console.print("source tables already loaded; keeping them")
+    empty = empty_marts(settings, marts.select(None))
+    kept = sorted(set(marts.discover()) - {m.name for m in empty})
+    if kept:
+        console.print(f"source data already loaded for {', '.join(kept)}; keeping it")
+    load_marts(settings, empty, engine.parse_scale("S"), 1, console)
     started = time.monotonic()
     try:
         run_dbt(settings, ["build"])
     except subprocess.CalledProcessError as error:
         console.print(f"[red]dbt build failed[/red] (exit {error.returncode})")
         raise typer.Exit(error.returncode) from None
-    _wide().print(summary.render(settings, build_seconds=time.monotonic() - started))
-    console.print(summary.next_steps())
+    _wide().print(status.render_summary(_statuses(settings, None),
+                                        build_seconds=time.monotonic() - started))
+    console.print(
+        "Next: `make dev` (Dagster UI on http://127.0.0.1:3000), `make docs` (dbt docs site), "
+        "`.venv/bin/analytics status`, `.venv/bin/analytics db psql`."
+    )
+
+
+def _statuses(settings: database.ConnectionSettings, mart: list[str] | None) -> list[Any]:
+    from orchestration.cli import status
+    from orchestration.core.project import dbt_project, load_manifest, models, prepare_manifest
+
+    project = dbt_project()
+    prepare_manifest(project)
+    found = models(load_manifest(project))
+    known = sorted({m.mart for m in found.values() if m.mart})
+    unknown = sorted(set(mart or ()) - set(known))
+    if unknown:
+        console.print(f"[red]error:[/red] unknown mart {', '.join(map(repr, unknown))}: the marts "
+                      f"are {', '.join(known) or 'none'}")
+        raise typer.Exit(2)
+    return status.collect(settings, project, found, mart)
 
 
 @app.command("refresh")
@@ -122,14 +161,16 @@ def refresh_command(
     select: Annotated[str | None, typer.Option(
         help="dbt-style selection of models: name, +name, name+, tag:x (space-separated).")]
     = None,
+    mart: MartOption = None,
 ) -> None:
     """Refresh views now, in this process, with the same Dagster job as the sensor (default: all)."""
-    from orchestration import refresh
-    from orchestration.defs.definitions import definitions_for, load_catalog
+    from orchestration.cli import refresh
+    from orchestration.defs.catalog import load_catalog
+    from orchestration.defs.definitions import definitions_for
 
     catalog = load_catalog()
     try:
-        names = refresh.selected_models(catalog, cadence=cadence, select=select)
+        names = refresh.selected_models(catalog, cadence=cadence, select=select, marts=mart)
     except refresh.SelectionError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
@@ -154,14 +195,12 @@ def refresh_command(
 @app.command("status")
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    mart: MartOption = None,
 ) -> None:
-    """Every analytic view: rows, size, indexes, cadence, last refresh, staleness, last error."""
-    from orchestration import status
-    from orchestration.core.project import dbt_project, load_manifest, models, prepare_manifest
+    """Every analytic view by mart: rows, size, indexes, cadence, last refresh, staleness, error."""
+    from orchestration.cli import status
 
-    project = dbt_project()
-    prepare_manifest(project)
-    statuses = status.collect(_settings(), project, models(load_manifest(project)))
+    statuses = _statuses(_settings(), mart)
     if as_json:
         print(status.to_json(statuses))
     else:
@@ -179,7 +218,7 @@ def dev_command(
     port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
 ) -> None:
     """Postgres and `dagster dev` (UI, daemon, schedules, sensor); Ctrl-C stops them both."""
-    from orchestration import dev
+    from orchestration.cli import dev
 
     raise typer.Exit(dev.run(host=host, port=port, log=console.print))
 
@@ -207,22 +246,32 @@ def bench_command(
              "scaling (repeatable).")] = None,
     reader_pause_ms: Annotated[float, typer.Option(
         help="Pause of each dashboard reader between two queries.")] = 20.0,
+    mart: Annotated[list[str] | None, typer.Option(
+        help="Benchmark this mart (repeatable; default: every mart whose plug-in has a bench).")]
+    = None,
 ) -> None:
-    """Benchmark the retail mart: refresh cost, reads during refresh, dashboard queries,
+    """Benchmark the marts: refresh cost, reads during refresh, dashboard queries,
     orchestration overhead, scaling; a table of the figures and targets (and JSON)."""
     from pathlib import Path
 
     from orchestration.bench.context import BenchContext, default_work_dir
     from orchestration.bench.report import render
-    from orchestration.bench.runner import BenchOptions, run_bench
+    from orchestration.bench.runner import BenchOptions, bench_marts, plan, run_bench
 
     options = BenchOptions(scale=scale, seed=seed, quick=quick, scaling=scaling,
                            scaling_up_to=scaling_up_to, reload=reload,
                            reader_pause_ms=reader_pause_ms, skip=tuple(skip or ()))
+    try:
+        # Unknown marts and options fail here, before the server starts.
+        chosen = bench_marts(mart)
+        plan(options)
+    except ValueError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
     context = BenchContext(_settings(), work_dir=default_work_dir(), console=console)
     try:
         results = run_bench(context, options,
-                            json_path=Path(json_file) if json_file else None)
+                            json_path=Path(json_file) if json_file else None, marts=chosen)
     except ValueError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None

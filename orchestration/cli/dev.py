@@ -34,10 +34,9 @@ from types import FrameType
 
 from orchestration.core import database, migrations
 from orchestration.core.dbt import venv_executable
-from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.paths import DAGSTER_YAML, PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
 
-from orchestration.core.paths import DAGSTER_YAML
 STOP_TIMEOUT_SECONDS = 20.0
 PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 

@@ -25,11 +25,11 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus, Definitions, Ru
 from dagster_dbt.utils import select_unique_ids
 from rich.table import Table
 
-from orchestration.defs.dbt_assets import checks_for
-from orchestration.defs.definitions import AnalyticsCatalog
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.project import CADENCES, tags
-from orchestration.defs.schedules import ALL_VIEWS_JOB, REFRESH_TAG, refresh_tags
+from orchestration.defs.catalog import AnalyticsCatalog
+from orchestration.defs.dbt_assets import checks_for
+from orchestration.defs.schedules import ALL_VIEWS_JOB, MART_TAG, NO_MART, REFRESH_TAG, refresh_tags
 
 _NAME_TOKEN = re.compile(r"(\d*\+)?([A-Za-z_][A-Za-z0-9_]*)(\+\d*)?")
 _TAG_TOKEN = re.compile(r"tag:([A-Za-z0-9_][A-Za-z0-9_.-]*)")
@@ -92,10 +92,19 @@ def validate_selection(select: str, catalog: AnalyticsCatalog) -> list[str]:
 
 
 def selected_models(
-    catalog: AnalyticsCatalog, cadence: str | None = None, select: str | None = None
+    catalog: AnalyticsCatalog,
+    cadence: str | None = None,
+    select: str | None = None,
+    marts: Sequence[str] | None = None,
 ) -> list[str]:
-    """The models a refresh covers: all, those of `cadence`, those `select`ed, or both."""
+    """The models a refresh covers: all, or those of `marts`, of `cadence`, `select`ed."""
     names = set(catalog.models)
+    if marts:
+        unknown = sorted(set(marts) - set(catalog.marts))
+        if unknown:
+            raise SelectionError(f"--mart {', '.join(map(repr, unknown))}: the marts are "
+                                 f"{', '.join(catalog.marts)}")
+        names = {n for m in marts for n in catalog.mart_models(m)}
     if cadence is not None:
         if cadence not in CADENCES:
             raise SelectionError(f"--cadence {cadence!r}: use one of {', '.join(CADENCES)}")
@@ -119,11 +128,13 @@ def dagster_instance() -> DagsterInstance:
     return DagsterInstance.ephemeral()
 
 
-def busy_refresh_runs(instance: DagsterInstance) -> list[str]:
-    """Refresh runs executing now. Queued ones do not count: they wait for the daemon of
-    `make dev`, which may not be running, and the run queue keeps them behind this one anyway."""
+def busy_refresh_runs(instance: DagsterInstance, marts: Sequence[str]) -> list[str]:
+    """Refresh runs executing now over any of `marts` (a run without a mart tag covers any).
+    Queued ones do not count: they wait for the daemon of `make dev`, which may not be running,
+    and the run queue keeps them behind this one anyway."""
     runs = instance.get_runs(filters=RunsFilter(statuses=EXECUTING, tags={REFRESH_TAG: "true"}))
-    return [run.run_id for run in runs]
+    return [run.run_id for run in runs
+            if run.tags.get(MART_TAG) is None or run.tags[MART_TAG] in marts]
 
 
 def run_refresh(
@@ -135,13 +146,15 @@ def run_refresh(
     log_level: str = "INFO",
 ) -> RefreshReport:
     """Execute `refresh_views` for `model_names` in this process."""
-    busy = busy_refresh_runs(instance)
+    marts = sorted({catalog.models[name].mart or NO_MART for name in model_names})
+    busy = busy_refresh_runs(instance, marts)
     if busy:
         raise RefreshBusyError(
-            f"a refresh run is in progress ({', '.join(busy)}); try again when it ends"
+            f"a refresh run of {', '.join(marts)} is in progress ({', '.join(busy)});"
+            " try again when it ends"
         )
     keys = {catalog.keys[name] for name in model_names}
-    checks = checks_for(defs.resolve_assets_def(next(iter(keys))), keys)
+    checks = checks_for(list({defs.resolve_assets_def(key) for key in keys}), keys)
     # A subset with its checks (source tests included, see checks_for): the run record then
     # lists no asset selection, which the source sensor reads as "every view" while it runs.
     job = defs.resolve_job_def(ALL_VIEWS_JOB).get_subset(
@@ -150,7 +163,7 @@ def run_refresh(
     result = job.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
-        tags=refresh_tags("cli", cadence),
+        tags=refresh_tags("cli", cadence, marts[0] if len(marts) == 1 else None),
         raise_on_error=False,
     )
     names_by_key = {key: name for name, key in catalog.keys.items()}

@@ -1,9 +1,9 @@
-"""`analytics status`: every analytic view, from the materialization's `mv_status` view.
+"""`analytics status` and the table `make demo` ends with: every analytic view, by mart.
 
-One row per view: rows, size, indexes, cadence (from the dbt manifest), the last refresh
-(action, when, how long, outcome), whether it is stale for its cadence (see
-`orchestration.freshness`) and the last error. Models of the project that were never built
-are listed too, as missing.
+Both read the materialization's `mv_status` view (in the dbt var `mv_meta_schema`). One row per
+view: its mart, rows, size, indexes, cadence (from the dbt manifest), the last refresh (action,
+when, how long, outcome), whether it is stale for its cadence (see
+`orchestration.defs.freshness`) and the last error. Models never built are listed as missing.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dagster_dbt import DbtProject
 from psycopg2 import sql
 from rich.table import Table
 
-from orchestration.defs.dbt_assets import human_bytes
 from orchestration.core.database import connect
-from orchestration.defs.freshness import is_stale
 from orchestration.core.project import ModelInfo, meta_schema
 from orchestration.core.settings import ConnectionSettings
+from orchestration.core.units import human_bytes
+from orchestration.defs.freshness import is_stale
 
 _COLUMNS = (
     "schema_name", "relation_name", "model", "exists", "populated", "row_count", "total_bytes",
@@ -35,6 +35,7 @@ _COLUMNS = (
 class ViewStatus:
     relation: str
     model: str
+    mart: str | None
     cadence: str | None
     exists: bool
     populated: bool
@@ -84,6 +85,7 @@ def view_statuses(
         statuses.append(ViewStatus(
             relation=f"{row['schema_name']}.{row['relation_name']}",
             model=str(row["model"]),
+            mart=model.mart if model else None,
             cadence=cadence,
             exists=bool(row["exists"]),
             populated=bool(row["populated"]),
@@ -104,7 +106,8 @@ def view_statuses(
         if model.name in seen or model.materialized != "materialized_view":
             continue
         statuses.append(ViewStatus(
-            relation=model.relation, model=model.name, cadence=model.cadence, exists=False,
+            relation=model.relation, model=model.name, mart=model.mart, cadence=model.cadence,
+            exists=False,
             populated=False, rows=None, total_bytes=None, indexes=[],
             unique_key=", ".join(model.unique_key) or None, last_action=None, last_status=None,
             last_started_at=None, last_finished_at=None, last_duration_seconds=None,
@@ -114,10 +117,18 @@ def view_statuses(
 
 
 def collect(
-    settings: ConnectionSettings, project: DbtProject, models: Mapping[str, ModelInfo]
+    settings: ConnectionSettings,
+    project: DbtProject,
+    models: Mapping[str, ModelInfo],
+    marts: Sequence[str] | None = None,
 ) -> list[ViewStatus]:
+    """The views of the project's models (of `marts` only, when given), mart by mart."""
+    chosen = {n: m for n, m in models.items() if not marts or m.mart in marts}
     rows = read_status_rows(settings, meta_schema(project))
-    return view_statuses(rows, models, datetime.now(UTC))
+    if marts:
+        rows = [row for row in rows if str(row["model"]) in chosen]
+    statuses = view_statuses(rows, chosen, datetime.now(UTC))
+    return sorted(statuses, key=lambda s: (s.mart or "", s.relation))
 
 
 def to_json(statuses: Sequence[ViewStatus]) -> str:
@@ -147,7 +158,7 @@ def _state(status: ViewStatus) -> str:
 def render(statuses: Sequence[ViewStatus], now: datetime | None = None) -> Table:
     now = now or datetime.now(UTC)
     table = Table(title="Analytic views")
-    for column in ("view", "cadence", "rows", "size", "indexes", "last action", "when",
+    for column in ("mart", "view", "cadence", "rows", "size", "indexes", "last action", "when",
                    "seconds", "state", "last error"):
         right = column in ("rows", "size", "indexes", "seconds")
         table.add_column(column, justify="right" if right else "left",
@@ -157,6 +168,7 @@ def render(statuses: Sequence[ViewStatus], now: datetime | None = None) -> Table
         if s.last_status and s.last_status != "success":
             action = f"{action} ([red]{s.last_status}[/red])"
         table.add_row(
+            s.mart or "-",
             s.relation,
             s.cadence or "-",
             f"{s.rows:,}" if s.rows is not None else "-",
@@ -168,6 +180,30 @@ def render(statuses: Sequence[ViewStatus], now: datetime | None = None) -> Table
             _state(s),
             (s.last_error or "")[:200],
         )
+    if not statuses:
+        table.caption = "no materialized views built yet"
+    return table
+
+
+def render_summary(statuses: Sequence[ViewStatus], build_seconds: float) -> Table:
+    """The table `make demo` ends with: per mart, each view's rows, size and last action."""
+    table = Table(title=f"Analytic views by mart (dbt build took {build_seconds:.1f} s)")
+    for column in ("mart", "view", "rows", "size", "last action", "seconds"):
+        table.add_column(column, justify="left" if column in ("mart", "view", "last action")
+                         else "right")
+    previous = None
+    for s in statuses:
+        if previous is not None and s.mart != previous:
+            table.add_section()
+        table.add_row(
+            s.mart or "-" if s.mart != previous else "",
+            s.relation,
+            f"{s.rows:,}" if s.rows is not None else "-",
+            human_bytes(s.total_bytes) if s.total_bytes is not None else "-",
+            s.last_action or "-",
+            f"{s.last_duration_seconds:.2f}" if s.last_duration_seconds is not None else "-",
+        )
+        previous = s.mart
     if not statuses:
         table.caption = "no materialized views built yet"
     return table

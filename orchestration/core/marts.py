@@ -13,9 +13,10 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from orchestration.core.paths import marts_dir
+from orchestration.core.paths import PACKAGE_DIR, marts_dir
 from orchestration.demo_data.engine import Simulator
 
 MIGRATIONS = "migrations"
@@ -66,12 +67,14 @@ def select(names: list[str] | None, project_dir: Path | None = None) -> list[Mar
     return [plugins[name] for name in dict.fromkeys(names)]
 
 
-def _load(folder: Path) -> MartPlugin:
-    # The project's own marts import as orchestration.marts.<mart>; a copy elsewhere (tests)
-    # under a name of its own, so two copies of one mart never share a module.
-    module_name = f"orchestration.marts.{folder.name}"
-    if folder.parent != Path(__file__).resolve().parents[1] / "marts":
-        module_name = f"_analytics_marts_{abs(hash(str(folder)))}.{folder.name}"
+def load_package(folder: Path, package: str, home: Path = PACKAGE_DIR.parent) -> ModuleType:
+    """Import the package in `folder` as `<package>.<folder name>`.
+
+    A folder of this repository imports under its usual name; a copy elsewhere (a test's
+    project) under a name of its own, so two copies of one mart never share a module."""
+    module_name = f"{package}.{folder.name}"
+    if folder.resolve().parent != home.resolve() / Path(*package.split(".")):
+        module_name = f"_analytics_{abs(hash(str(folder.resolve())))}.{module_name}"
     module = sys.modules.get(module_name)
     if module is None:
         spec = importlib.util.spec_from_file_location(
@@ -81,6 +84,11 @@ def _load(folder: Path) -> MartPlugin:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
+    return module
+
+
+def _load(folder: Path) -> MartPlugin:
+    module = load_package(folder, "orchestration.marts")
     plugin = getattr(module, "MART", None)
     if not isinstance(plugin, MartPlugin):
         raise MartError(f"{folder}/__init__.py must define MART = MartPlugin(...)")

@@ -8,7 +8,9 @@ and `analytics status`) reads the models from here, so no model name is written 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,9 @@ from orchestration.core.dbt import dbt_executable
 from orchestration.core.paths import PROJECT_DIR
 
 CADENCES = ("hourly", "daily", "weekly")
+# The tag and metadata key a view's cadence is shown under, on assets and runs alike.
+CADENCE_TAG = "analytics/cadence"
+PARTIAL_PARSE = "partial_parse.msgpack"
 TARGET_PATH = Path("target", "dagster")
 DEFAULT_META_SCHEMA = "analytics_meta"
 # Files whose change makes target/manifest.json stale.
@@ -256,3 +261,37 @@ def tags(manifest: Mapping[str, Any]) -> set[str]:
         if is_asset_model(node)
         for tag in node.get("tags") or []
     }
+
+
+def sources_read_by(manifest: Mapping[str, Any], model_ids: Iterable[str]) -> set[str]:
+    """Unique ids of the sources the models read, directly or through ephemeral models."""
+    nodes = manifest.get("nodes", {})
+    found: set[str] = set()
+    pending, seen = list(model_ids), set()
+    while pending:
+        unique_id = pending.pop()
+        if unique_id in seen:
+            continue
+        seen.add(unique_id)
+        for parent in (nodes.get(unique_id, {}).get("depends_on") or {}).get("nodes") or []:
+            if parent.startswith("source."):
+                found.add(parent)
+            elif parent in nodes:
+                pending.append(parent)
+    return found
+
+
+def keep_partial_parse(run_target: Path) -> None:
+    """Make this run's dbt parse the one the next run starts from.
+
+    dagster-dbt seeds each run's target directory (a child of the shared target/dagster/) with
+    the shared `partial_parse.msgpack`; dbt re-parses everything when the environment variables
+    profiles.yml reads differ from that file's, so the run's own file is copied back
+    (atomically). Why it matters: docs/orchestration.md.
+    """
+    source = run_target / PARTIAL_PARSE
+    if not source.is_file():
+        return
+    staged = run_target.parent / f".{PARTIAL_PARSE}.{os.getpid()}"
+    shutil.copyfile(source, staged)
+    os.replace(staged, run_target.parent / PARTIAL_PARSE)

@@ -1,104 +1,99 @@
 """The Dagster code location (`dagster dev` / `dagster definitions validate` load `defs`).
 
 Everything is derived from the dbt manifest of the project in ANALYTICS_PROJECT_DIR (default:
-this repository), prepared on load (see `orchestration.project.prepare_manifest`):
+this repository), prepared on load (`orchestration.core.project.prepare_manifest`), mart by mart:
 
-* assets: every dbt model (`orchestration.assets`), dbt tests as asset checks;
-* jobs and schedules: one per cadence, one per model with its own schedule, and
-  `refresh_views` (`orchestration.schedules`);
-* sensor: refresh on source change (`orchestration.sensors`);
+* assets: per mart, its dbt models (one multi-asset, `orchestration.defs.dbt_assets`) with dbt
+  tests as asset checks, its sources as observable assets (`sources`), and the non-dbt assets
+  of `orchestration/defs/<mart>/`, if that folder exists (found automatically, in the mart's
+  group);
+* jobs and schedules: one per (mart, cadence) and per shared own schedule (`schedules`), and
+  `refresh_views`;
+* sensor: refresh on source change, a cursor per mart (`sensors`);
 * resources: `dbt` (this venv's dbt on the configured server) and `postgres`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from dagster import AssetCheckKey, AssetKey, Definitions, definitions
-from dagster_dbt import DbtProject
-
-from orchestration.defs.dbt_assets import build_dbt_assets, checks_for
-from orchestration.core.project import (
-    ModelInfo,
-    dbt_project,
-    downstream_models,
-    load_manifest,
-    models,
-    prepare_manifest,
-    sources,
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    AssetsDefinition,
+    Definitions,
+    definitions,
+    load_assets_from_package_module,
 )
+
+from orchestration.core.marts import load_package
+from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
+from orchestration.defs.dbt_assets import build_mart_dbt_assets, checks_for
 from orchestration.defs.resources import PostgresResource, dbt_resource
 from orchestration.defs.schedules import (
     ALL_VIEWS_JOB,
     ChecksFor,
-    RefreshPlan,
     all_views_job,
     build_jobs_and_schedules,
-    refresh_plans,
 )
-from orchestration.defs.sensors import SourceWatch, build_source_sensor
+from orchestration.defs.sensors import MartWatch, SourceWatch, build_source_sensor
+from orchestration.defs.sources import observable_sources
 from orchestration.defs.translator import AnalyticsTranslator
-
-
-@dataclass(frozen=True)
-class AnalyticsCatalog:
-    """The project's models with their asset keys and refresh plans, read from the manifest."""
-
-    project: DbtProject
-    manifest: Mapping[str, Any]
-    models: Mapping[str, ModelInfo]
-    keys: Mapping[str, AssetKey]
-    plans: list[RefreshPlan]
-
-    def source_watch(self, checks: ChecksFor | None = None) -> SourceWatch:
-        downstream = {}
-        for unique_id, source in sources(self.manifest).items():
-            names = downstream_models(self.manifest, [unique_id])
-            if names:
-                downstream[source.relation] = frozenset(self.keys[n] for n in names)
-        all_keys = frozenset(self.keys.values())
-        job_keys = {p.job_name: frozenset(self.keys[m] for m in p.models) for p in self.plans}
-        job_keys[ALL_VIEWS_JOB] = all_keys
-        return SourceWatch(downstream=downstream, job_keys=job_keys, all_keys=all_keys,
-                           checks_for=checks)
-
-
-def load_catalog(project_dir: Path | None = None) -> AnalyticsCatalog:
-    project = dbt_project(project_dir)
-    prepare_manifest(project)
-    manifest = load_manifest(project)
-    found = models(manifest)
-    translator = AnalyticsTranslator()
-    keys = {
-        name: translator.get_asset_spec(manifest, info.unique_id, project).key
-        for name, info in found.items()
-    }
-    return AnalyticsCatalog(project, manifest, found, keys, refresh_plans(found))
 
 
 def build_definitions(project_dir: Path | None = None) -> Definitions:
     return definitions_for(load_catalog(project_dir))
 
 
+def mart_assets(catalog: AnalyticsCatalog) -> list[AssetsDefinition]:
+    """Each mart's dbt multi-asset, in mart order."""
+    translator = AnalyticsTranslator()
+    return [build_mart_dbt_assets(catalog.project, translator, mart) for mart in catalog.marts]
+
+
+def python_assets(catalog: AnalyticsCatalog) -> list[object]:
+    """The assets of `orchestration/defs/<mart>/` folders, each in its mart's group."""
+    root = Path(catalog.project.project_dir) / "orchestration" / "defs"
+    found: list[object] = []
+    for mart in catalog.marts:
+        folder = root / mart
+        if (folder / "__init__.py").is_file():
+            module = load_package(folder, "orchestration.defs")
+            found += load_assets_from_package_module(module, group_name=mart)
+    return found
+
+
+def source_watch(catalog: AnalyticsCatalog, checks: ChecksFor) -> SourceWatch:
+    all_keys = frozenset(catalog.keys.values())
+    job_keys = {p.job_name: frozenset(catalog.keys[m] for m in p.models) for p in catalog.plans}
+    job_keys[ALL_VIEWS_JOB] = all_keys
+    return SourceWatch(
+        marts={mart: MartWatch(catalog.downstream(mart)) for mart in catalog.marts},
+        source_keys={s.relation: s.key for found in catalog.sources.values() for s in found},
+        job_keys=job_keys,
+        all_keys=all_keys,
+        checks_for=checks,
+    )
+
+
 def definitions_for(catalog: AnalyticsCatalog) -> Definitions:
     resources = {"dbt": dbt_resource(catalog.project), "postgres": PostgresResource()}
     if not catalog.models:
         return Definitions(resources=resources)
-    assets = build_dbt_assets(catalog.project, AnalyticsTranslator())
+    dbt_defs = mart_assets(catalog)
 
     def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
-        return checks_for(assets, keys)
+        return checks_for(dbt_defs, keys)
 
     jobs, schedules = build_jobs_and_schedules(catalog.plans, catalog.keys, checks)
     views_job = all_views_job(list(catalog.keys.values()), checks)
+    sources = [observable_sources(mart, found) for mart, found in catalog.sources.items()]
     return Definitions(
-        assets=[assets],
+        assets=[*dbt_defs, *sources, *python_assets(catalog)],
         jobs=[*jobs, views_job],
         schedules=schedules,
-        sensors=[build_source_sensor(views_job, catalog.source_watch(checks))],
+        sensors=[build_source_sensor(views_job, source_watch(catalog, checks))],
         resources=resources,
     )
 

@@ -22,15 +22,14 @@ from dagster import FreshnessPolicy
 
 @dataclass(frozen=True)
 class FreshnessWindow:
-    interval: timedelta
     warn_after: timedelta
     fail_after: timedelta
 
 
 FRESHNESS_WINDOWS: dict[str, FreshnessWindow] = {
-    "hourly": FreshnessWindow(timedelta(hours=1), timedelta(minutes=65), timedelta(minutes=90)),
-    "daily": FreshnessWindow(timedelta(days=1), timedelta(hours=25), timedelta(hours=26)),
-    "weekly": FreshnessWindow(timedelta(days=7), timedelta(days=7, hours=12), timedelta(days=8)),
+    "hourly": FreshnessWindow(timedelta(minutes=65), timedelta(minutes=90)),
+    "daily": FreshnessWindow(timedelta(hours=25), timedelta(hours=26)),
+    "weekly": FreshnessWindow(timedelta(days=7, hours=12), timedelta(days=8)),
 }
 
 

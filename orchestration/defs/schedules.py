@@ -1,21 +1,22 @@
-"""Refresh jobs and their schedules, derived from each model's cadence in the dbt manifest.
+"""Refresh jobs and their schedules, one per (mart, cadence), from each model's dbt config.
 
-* one job and schedule per cadence, selecting exactly the models of that cadence:
-  `refresh_hourly` at minute 0, `refresh_daily` at 02:00, `refresh_weekly` on Monday at 03:00;
-* a model whose meta sets `schedule_cron` and/or `schedule_timezone` gets a job and schedule of
-  its own, `refresh_model_<name>`, and is left out of its cadence's default one;
-* `refresh_views`, every model: what `analytics refresh` and the source sensor run (a subset of
-  it per request).
+* `refresh_<mart>_<cadence>`: the mart's models of that cadence, at minute 0 (hourly), 02:00
+  (daily) or Monday 03:00 (weekly), so a slow mart never delays another's hourly views;
+* models whose `meta` sets `schedule_cron` and/or `schedule_timezone` leave their cadence's job:
+  those of one mart sharing a cron and a zone share one job and schedule,
+  `refresh_<mart>_<cadence>_<cron>_<zone>` (e.g. `refresh_marketplace_kpis_daily_0_1_x_x_x_america_bogota`);
+* `refresh_views`, every model: what `analytics refresh` and the source sensor run, a subset
+  per run.
 
-Schedules run in ANALYTICS_SCHEDULE_TIMEZONE (default UTC) unless a model names its own time
-zone, and start RUNNING. Every refresh run carries the tag `analytics/refresh=true`, which
-dagster.yaml limits to one run at a time; a job is one `dbt build` of its models, which dbt
-runs in DAG order.
+Schedules run in ANALYTICS_SCHEDULE_TIMEZONE (default UTC) unless the models name their zone,
+and start RUNNING. Every run of a mart carries `analytics/mart=<mart>`, which dagster.yaml
+limits to one run per mart at a time; a job is one `dbt build` per mart, in DAG order.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,22 +30,23 @@ from dagster import (
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from orchestration.core.project import CADENCES, ModelInfo, check_timezone
+from orchestration.core.project import CADENCE_TAG, CADENCES, ModelInfo, check_timezone
 
 DEFAULT_CRONS = {"hourly": "0 * * * *", "daily": "0 2 * * *", "weekly": "0 3 * * 1"}
 TIMEZONE_ENV = "ANALYTICS_SCHEDULE_TIMEZONE"
 REFRESH_TAG = "analytics/refresh"
+MART_TAG = "analytics/mart"
 TRIGGER_TAG = "analytics/trigger"
-CADENCE_RUN_TAG = "analytics/cadence"
 ALL_VIEWS_JOB = "refresh_views"
-MODEL_JOB_PREFIX = "refresh_model_"
+NO_MART = "other"
 
 
 @dataclass(frozen=True)
 class RefreshPlan:
-    """One scheduled refresh: a job over `models`, run at `cron` in `timezone`."""
+    """One scheduled refresh: a job over some of a mart's `models`, run at `cron` in `timezone`."""
 
     job_name: str
+    mart: str
     cadence: str | None
     cron: str
     timezone: str
@@ -59,32 +61,39 @@ def default_timezone() -> str:
     return check_timezone(os.environ.get(TIMEZONE_ENV) or "UTC", TIMEZONE_ENV)
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("*", "x")).strip("_")
+
+
 def refresh_plans(
     models: Mapping[str, ModelInfo], timezone: str | None = None
 ) -> list[RefreshPlan]:
-    """The scheduled refreshes of `models`: one per cadence, one per model with its own."""
+    """The scheduled refreshes: per mart, one per cadence and one per own (cron, zone)."""
     timezone = timezone or default_timezone()
-    plans = []
-    for cadence in CADENCES:
-        members = tuple(sorted(
-            m.name for m in models.values() if m.cadence == cadence and not m.has_own_schedule
-        ))
-        if members:
-            plans.append(RefreshPlan(f"refresh_{cadence}", cadence, DEFAULT_CRONS[cadence],
-                                     timezone, members))
+    groups: dict[tuple[str, str | None, str, str, bool], list[str]] = {}
     for model in models.values():
-        if not model.has_own_schedule:
+        if model.cadence is None and not model.has_own_schedule:
             continue
         cron = model.schedule_cron or DEFAULT_CRONS[model.cadence or ""]
-        plans.append(RefreshPlan(f"{MODEL_JOB_PREFIX}{model.name}", model.cadence, cron,
-                                 model.schedule_timezone or timezone, (model.name,)))
-    return plans
+        zone = model.schedule_timezone or timezone
+        key = (model.mart or NO_MART, model.cadence, cron, zone, model.has_own_schedule)
+        groups.setdefault(key, []).append(model.name)
+    plans = []
+    for (mart, cadence, cron, zone, own), names in groups.items():
+        name = f"refresh_{mart}_{cadence or 'custom'}"
+        if own:
+            name += f"_{_slug(cron)}_{_slug(zone)}"
+        plans.append(RefreshPlan(name, mart, cadence, cron, zone, tuple(sorted(names))))
+    order = {cadence: i for i, cadence in enumerate(CADENCES)}
+    return sorted(plans, key=lambda p: (p.mart, order.get(p.cadence or "", 9), p.job_name))
 
 
-def refresh_tags(trigger: str, cadence: str | None = None) -> dict[str, str]:
+def refresh_tags(trigger: str, cadence: str | None = None, mart: str | None = None) -> dict[str, str]:
     tags = {REFRESH_TAG: "true", TRIGGER_TAG: trigger}
     if cadence:
-        tags[CADENCE_RUN_TAG] = cadence
+        tags[CADENCE_TAG] = cadence
+    if mart:
+        tags[MART_TAG] = mart
     return tags
 
 
@@ -100,13 +109,12 @@ def views_selection(keys: Iterable[AssetKey], checks_for: ChecksFor) -> AssetSel
 def plan_job(
     plan: RefreshPlan, keys: Mapping[str, AssetKey], checks_for: ChecksFor
 ) -> UnresolvedAssetJobDefinition:
-    own = plan.job_name.startswith(MODEL_JOB_PREFIX)
-    what = f"{plan.models[0]} on its own schedule" if own else f"the {plan.cadence} views"
     return define_asset_job(
         name=plan.job_name,
         selection=views_selection((keys[m] for m in plan.models), checks_for),
-        description=f"Refresh {what}: one dbt build of {', '.join(plan.models)}.",
-        tags=refresh_tags("schedule", plan.cadence),
+        description=f"Refresh the {plan.mart} mart's {plan.cadence or 'scheduled'} views at "
+                    f"{plan.cron} ({plan.timezone}): one dbt build of {', '.join(plan.models)}.",
+        tags=refresh_tags("schedule", plan.cadence, plan.mart),
     )
 
 

@@ -1,51 +1,49 @@
-"""Refresh on source change: a sensor that watches the dbt sources and refreshes what reads them.
+"""Refresh on source change: a sensor that watches each mart's sources and refreshes what reads
+them, with a cursor per mart.
 
-The change marker of a source table is read from Postgres's statistics, not from the table:
+Each tick (every 30 s) reads every watched table's change marker (`orchestration.defs.sources`)
+and, mart by mart, compares them with the markers kept in that mart's cursor when its last
+refresh was requested:
 
-    pg_relation_filenode(relid) : n_tup_ins : n_tup_upd : n_tup_del   (pg_stat_user_tables)
+* first tick of a mart: its markers become the baseline, no run;
+* nothing of the mart changed: no run;
+* some of its sources changed: one run of `refresh_views` selecting the mart's views downstream
+  of them, unless the mart's last request was less than
+  ANALYTICS_SOURCE_SENSOR_MIN_INTERVAL_SECONDS (default 300) ago or a run building any of those
+  views is queued or in progress. A deferred change stays pending: a mart's cursor moves only
+  when a run is requested for it.
 
-The three counters grow with every committed (or aborted) insert, update and delete, and the
-file node changes on TRUNCATE (which the counters do not count), so any write changes the
-marker. Reading it is one catalog lookup per table whatever its size: no scan, no index, no
-lock on the table. Caveats: statistics reach the view when a writing backend flushes them (at
-commit once idle, within about a second, or when it disconnects); a statistics reset
-(`pg_stat_reset()`, a crash) or VACUUM FULL changes the marker too, which costs one spare
-refresh, never a missed one.
-
-Each tick (every 30 s) compares the markers with the ones kept in the sensor cursor when the
-last refresh was requested. Then:
-
-* first tick: the markers become the baseline, no run;
-* nothing changed: no run;
-* some sources changed: one run of `refresh_views` selecting the views downstream of them
-  (from the manifest's DAG), unless the last request was less than
-  ANALYTICS_SOURCE_SENSOR_MIN_INTERVAL_SECONDS (default 300) ago or a run that builds any of
-  those views is queued or in progress. A deferred change stays pending: the cursor moves only
-  when a run is requested.
+Every changed marker is also recorded as an observation of its source asset (its data version),
+so the UI shows when each source last changed. Design notes: docs/orchestration.md.
 """
+
+from __future__ import annotations
 
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import psycopg2.extensions
 from dagster import (
     AssetKey,
+    AssetObservation,
     DefaultSensorStatus,
     RunRequest,
     RunsFilter,
     SensorDefinition,
     SensorEvaluationContext,
+    SensorResult,
     SkipReason,
     sensor,
 )
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES, DagsterRun
 
 from orchestration.defs.resources import PostgresResource
 from orchestration.defs.schedules import ChecksFor, refresh_tags
+from orchestration.defs.sources import read_markers
 
 SENSOR_NAME = "source_change_sensor"
 MIN_INTERVAL_ENV = "ANALYTICS_SOURCE_SENSOR_MIN_INTERVAL_SECONDS"
@@ -53,25 +51,36 @@ DEFAULT_MIN_INTERVAL_SECONDS = 300.0
 TICK_SECONDS = 30
 CHANGED_TAG = "analytics/changed_sources"
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"
-MISSING = "missing"
 
-_MARKER_QUERY = """
-select s.schemaname || '.' || s.relname,
-       concat_ws(':', pg_relation_filenode(s.relid), s.n_tup_ins, s.n_tup_upd, s.n_tup_del)
-from pg_stat_user_tables s
-where s.schemaname || '.' || s.relname = any(%s)
-"""
+
+@dataclass(frozen=True)
+class MartWatch:
+    """One mart's watched sources: each relation's downstream views of the mart."""
+
+    downstream: Mapping[str, frozenset[AssetKey]]
 
 
 @dataclass(frozen=True)
 class SourceWatch:
-    """What the sensor needs from the manifest: each watched relation's downstream views."""
+    """What the sensor needs from the manifest."""
 
-    downstream: Mapping[str, frozenset[AssetKey]]
+    marts: Mapping[str, MartWatch]
+    # Each source relation's asset key, for its observations.
+    source_keys: Mapping[str, AssetKey] = field(default_factory=dict)
     job_keys: Mapping[str, frozenset[AssetKey]] = field(default_factory=dict)
     all_keys: frozenset[AssetKey] = frozenset()
-    # The checks a build of some views runs (see orchestration.assets.checks_for).
+    # The checks a build of some views runs (see orchestration.defs.dbt_assets.checks_for).
     checks_for: ChecksFor | None = None
+
+    @property
+    def relations(self) -> list[str]:
+        return sorted({r for mart in self.marts.values() for r in mart.downstream})
+
+
+@dataclass
+class MartCursor:
+    markers: dict[str, str] | None
+    requested_at: float = 0.0
 
 
 def min_interval_seconds() -> float:
@@ -87,23 +96,16 @@ def min_interval_seconds() -> float:
     return value
 
 
-def read_markers(conn: psycopg2.extensions.connection, relations: Sequence[str]) -> dict[str, str]:
-    """The change marker of each `schema.table` (MISSING for a table that does not exist)."""
-    with conn.cursor() as cur:
-        cur.execute(_MARKER_QUERY, (list(relations),))
-        found = {str(name): str(marker) for name, marker in cur.fetchall()}
-    return {relation: found.get(relation, MISSING) for relation in relations}
+def load_cursor(text: str | None) -> dict[str, MartCursor]:
+    data = json.loads(text) if text else {}
+    return {mart: MartCursor(dict(entry.get("markers") or {}), float(entry.get("requested_at") or 0))
+            for mart, entry in (data.get("marts") or {}).items()}
 
 
-def _load_cursor(text: str | None) -> tuple[dict[str, str] | None, float]:
-    if not text:
-        return None, 0.0
-    data = json.loads(text)
-    return dict(data.get("markers") or {}), float(data.get("requested_at") or 0.0)
-
-
-def _dump_cursor(markers: Mapping[str, str], requested_at: float) -> str:
-    return json.dumps({"markers": dict(sorted(markers.items())), "requested_at": requested_at})
+def dump_cursor(cursors: Mapping[str, MartCursor]) -> str:
+    return json.dumps({"marts": {
+        mart: {"markers": dict(sorted((c.markers or {}).items())), "requested_at": c.requested_at}
+        for mart, c in sorted(cursors.items()) if c.markers is not None}})
 
 
 def _run_keys(run: DagsterRun, watch: SourceWatch) -> frozenset[AssetKey]:
@@ -122,37 +124,79 @@ def busy_runs(
     return [run.run_id for run in runs if _run_keys(run, watch) & keys]
 
 
+def evaluate_mart(
+    context: SensorEvaluationContext,
+    mart: str,
+    cursor: MartCursor,
+    markers: Mapping[str, str],
+    watch: SourceWatch,
+    min_interval: float,
+    now: float,
+) -> RunRequest | str:
+    """One mart's part of a tick: a run request, or why there is none (updates `cursor`)."""
+    if cursor.markers is None:
+        cursor.markers = dict(markers)
+        return f"{mart}: recorded the change markers of {len(markers)} source tables"
+    changed = sorted(r for r, marker in markers.items() if cursor.markers.get(r) != marker)
+    if not changed:
+        return f"{mart}: no source table changed since the last refresh"
+    downstream = watch.marts[mart].downstream
+    keys = frozenset().union(*(downstream.get(r, frozenset()) for r in changed))
+    wait = cursor.requested_at + min_interval - now
+    if wait > 0:
+        return f"{mart}: {', '.join(changed)} changed; next refresh allowed in {wait:.0f} s"
+    busy = busy_runs(context, watch, keys)
+    if busy:
+        return f"{mart}: {', '.join(changed)} changed; waiting for run {', '.join(busy)}"
+    cursor.markers, cursor.requested_at = dict(markers), now
+    checks = watch.checks_for(keys) if watch.checks_for else None
+    return RunRequest(
+        asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
+        asset_check_keys=sorted(checks, key=lambda c: c.to_user_string()) if checks else None,
+        tags={**refresh_tags("source_change", mart=mart), CHANGED_TAG: ",".join(changed)[:1000]},
+    )
+
+
+def observations(
+    watch: SourceWatch, previous: Mapping[str, MartCursor], markers: Mapping[str, str]
+) -> list[AssetObservation]:
+    """A data-version observation of each source whose marker differs from every cursor's."""
+    known: dict[str, set[str]] = {}
+    for cursor in previous.values():
+        for relation, marker in (cursor.markers or {}).items():
+            known.setdefault(relation, set()).add(marker)
+    return [AssetObservation(asset_key=watch.source_keys[relation],
+                             tags={DATA_VERSION_TAG: marker},
+                             metadata={"analytics/change_marker": marker})
+            for relation, marker in sorted(markers.items())
+            if relation in watch.source_keys and known.get(relation) != {marker}]
+
+
 def evaluate(
     context: SensorEvaluationContext,
     markers: Mapping[str, str],
     watch: SourceWatch,
     min_interval: float,
     now: float,
-) -> RunRequest | SkipReason:
-    """One tick, given the current markers; updates the cursor when it requests a run."""
-    previous, requested_at = _load_cursor(context.cursor)
-    if previous is None:
-        context.update_cursor(_dump_cursor(markers, requested_at))
-        return SkipReason(f"recorded the change markers of {len(markers)} source tables")
-    changed = sorted(r for r, marker in markers.items() if previous.get(r) != marker)
-    if not changed:
-        return SkipReason("no source table changed since the last refresh")
-    keys = frozenset().union(*(watch.downstream.get(r, frozenset()) for r in changed))
-    if not keys:
-        context.update_cursor(_dump_cursor(markers, requested_at))
-        return SkipReason(f"{', '.join(changed)} changed; no view reads them")
-    wait = requested_at + min_interval - now
-    if wait > 0:
-        return SkipReason(f"{', '.join(changed)} changed; next refresh allowed in {wait:.0f} s")
-    busy = busy_runs(context, watch, keys)
-    if busy:
-        return SkipReason(f"{', '.join(changed)} changed; waiting for run {', '.join(busy)}")
-    context.update_cursor(_dump_cursor(markers, now))
-    checks = watch.checks_for(keys) if watch.checks_for else None
-    return RunRequest(
-        asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
-        asset_check_keys=sorted(checks, key=lambda c: c.to_user_string()) if checks else None,
-        tags={**refresh_tags("source_change"), CHANGED_TAG: ",".join(changed)[:1000]},
+) -> SensorResult:
+    """One tick over every mart, given the current markers."""
+    cursors = load_cursor(context.cursor)
+    events = observations(watch, cursors, markers)
+    requests: list[RunRequest] = []
+    reasons: list[str] = []
+    for mart, mart_watch in sorted(watch.marts.items()):
+        cursor = cursors.setdefault(mart, MartCursor(None))
+        mine = {r: markers[r] for r in mart_watch.downstream if r in markers}
+        outcome = evaluate_mart(context, mart, cursor, mine, watch, min_interval, now)
+        if isinstance(outcome, RunRequest):
+            requests.append(outcome)
+        else:
+            reasons.append(outcome)
+    return SensorResult(
+        run_requests=requests,
+        skip_reason=None if requests else SkipReason("; ".join(reasons) or "no mart to watch"),
+        cursor=dump_cursor(cursors),
+        asset_events=events,
     )
 
 
@@ -162,7 +206,7 @@ def build_source_sensor(
     min_interval: float | None = None,
     clock: Callable[[], float] = time.time,
 ) -> SensorDefinition:
-    relations = sorted(watch.downstream)
+    relations = watch.relations
     interval = min_interval_seconds() if min_interval is None else min_interval
 
     @sensor(
@@ -171,13 +215,14 @@ def build_source_sensor(
         minimum_interval_seconds=TICK_SECONDS,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
-            f"Refreshes the views downstream of a changed source table ({', '.join(relations)}),"
-            f" at most every {interval:.0f} s, never beside a run building the same views."
+            f"Per mart ({', '.join(sorted(watch.marts))}): refreshes the views downstream of a "
+            f"changed source table, at most every {interval:.0f} s, never beside a run building "
+            "the same views; records each source's change as an observation."
         ),
     )
     def source_change_sensor(
         context: SensorEvaluationContext, postgres: PostgresResource
-    ) -> RunRequest | SkipReason:
+    ) -> SensorResult | SkipReason:
         if not relations:
             return SkipReason("the project has no source tables read by a view")
         with postgres.connect() as conn:

@@ -4,8 +4,8 @@
 configured schema and name, e.g. `analytics/mv_sku_velocity`; a source's is
 `<source>/<table>`, e.g. `retail_raw/inventory_snapshots`) and adds what the views are about:
 
-* group: the mart, i.e. the folder under `models/marts/` (`retail`); models elsewhere are grouped
-  by their top folder (`staging`), or `default`;
+* group: the model's dbt group (`+group` per mart folder in dbt_project.yml), else its mart,
+  the folder under `models/marts/`; models elsewhere by their top folder, or `default`;
 * metadata: `analytics/cadence`, `analytics/unique_key`, `analytics/relation` and, for a model
   with its own schedule, `analytics/schedule_cron` / `analytics/schedule_timezone`;
 * tags: `analytics/cadence=<hourly|daily|weekly>` (filterable in the UI) besides the dbt tags;
@@ -13,8 +13,9 @@ configured schema and name, e.g. `analytics/mv_sku_velocity`; a source's is
   (instead of dagster-dbt's default of the raw SQL);
 * freshness policy: from the cadence (see `orchestration.freshness`).
 
-dbt tests become asset checks, source tests included (checks on the source assets), so a
-`dbt build` of a cadence also runs the tests of the sources it reads.
+dbt tests become asset checks, source tests included (checks on the source assets, which
+`orchestration.defs.sources` defines as observable assets), so a `dbt build` of a cadence also
+runs the tests of the sources it reads.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ from typing import Any
 from dagster import AssetSpec, MetadataValue
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
+from orchestration.core.project import CADENCE_TAG, model_info
 from orchestration.defs.freshness import freshness_policy
-from orchestration.core.project import model_info
 
-CADENCE_TAG = "analytics/cadence"
 DEFAULT_GROUP = "default"
 
 
@@ -68,7 +68,7 @@ class AnalyticsTranslator(DagsterDbtTranslator):
         if dbt_resource_props.get("resource_type") != "model":
             return metadata
         info = model_info(dbt_resource_props)
-        metadata["analytics/cadence"] = MetadataValue.text(info.cadence or "none")
+        metadata[CADENCE_TAG] = MetadataValue.text(info.cadence or "none")
         metadata["analytics/relation"] = MetadataValue.text(info.relation)
         metadata["analytics/unique_key"] = MetadataValue.text(", ".join(info.unique_key) or "none")
         if info.schedule_cron:
