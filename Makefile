@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test dev docs bench lint clean
+.PHONY: demo test dev docs bench lint clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -14,7 +14,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/analytics demo
 
-test: $(STAMP)
+# The docs-site and Dagster UI tests drive headless Chromium: install it when missing and we
+# can (root with apt), else stop before any test, naming the command to run.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (apt-get) for the browser tests ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs headless Chromium: run 'sudo apt-get install chromium', then make test" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check orchestration tests
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 

@@ -19,14 +19,17 @@ import pytest
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from orchestration.core.database import connect
-from orchestration.defs.definitions import AnalyticsCatalog, definitions_for, load_catalog
-from orchestration.core.migrations import migration_files
+from orchestration.core.marts import discover
 from orchestration.core.project import meta_schema
 from orchestration.core.settings import ConnectionSettings
+from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
+from orchestration.defs.definitions import definitions_for
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURE = Path(__file__).resolve().parent / "fixture_project"
 SOURCE_SCHEMA = "orch_fixture_raw"
+# The fixture's views are in models/marts/retail/, so they are the `retail` mart's.
+HOURLY_JOB = "refresh_retail_hourly"
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +75,7 @@ def run_sql(settings: ConnectionSettings, query: str, params: tuple[object, ...]
 @pytest.fixture(scope="session")
 def fixture_sources(pg_settings: ConnectionSettings) -> Iterator[ConnectionSettings]:
     """The retail_raw tables (the project's own DDL) in SOURCE_SCHEMA, with a few rows."""
-    ddl = next(p for p in migration_files() if "retail_raw" in p.name).read_text()
+    ddl = (discover()["retail"].migrations_dir / "001_retail_raw.sql").read_text()
     run_sql(pg_settings, f"drop schema if exists {SOURCE_SCHEMA} cascade")
     run_sql(pg_settings, ddl.replace("retail_raw", SOURCE_SCHEMA))
     run_sql(pg_settings, f"""
@@ -119,10 +122,10 @@ def hourly_run(
     defs: Definitions, catalog: AnalyticsCatalog, fixture_sources: ConnectionSettings,
     fixture_views: None,
 ) -> HourlyRun:
-    """`refresh_hourly` executed once in-process, with the refresh log rows it wrote."""
+    """The fixture mart's hourly job executed once in-process, with the refresh log rows it wrote."""
     schema = meta_schema(catalog.project)
     before = last_log_id(fixture_sources, schema)
-    result = defs.resolve_job_def("refresh_hourly").execute_in_process(
+    result = defs.resolve_job_def(HOURLY_JOB).execute_in_process(
         instance=DagsterInstance.ephemeral()
     )
     rows = run_sql(

@@ -11,9 +11,6 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DefaultScheduleStatus, Definitions, FreshnessPolicy
 
-from orchestration.defs.definitions import AnalyticsCatalog, load_catalog
-from orchestration.defs.definitions import defs as project_defs
-from orchestration.defs.freshness import FRESHNESS_WINDOWS
 from orchestration.core.project import (
     ProjectConfigError,
     is_asset_model,
@@ -21,6 +18,9 @@ from orchestration.core.project import (
     models,
     node_meta,
 )
+from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
+from orchestration.defs.definitions import defs as project_defs
+from orchestration.defs.freshness import FRESHNESS_WINDOWS
 from orchestration.defs.schedules import DEFAULT_CRONS, TIMEZONE_ENV, refresh_plans
 
 REPO = Path(__file__).resolve().parents[3]
@@ -113,7 +113,7 @@ def test_each_cadence_schedule_selects_exactly_its_models(
         and "schedule_cron" not in node_meta(node)
         and "schedule_timezone" not in node_meta(node)
     }
-    schedule = defs.resolve_schedule_def(f"refresh_{cadence}_schedule")
+    schedule = defs.resolve_schedule_def(f"refresh_retail_{cadence}_schedule")
     assert schedule.cron_schedule == DEFAULT_CRONS[cadence]
     assert schedule.execution_timezone == "UTC"
     assert schedule.default_status == DefaultScheduleStatus.RUNNING
@@ -130,12 +130,14 @@ def test_a_model_with_its_own_cron_and_time_zone_gets_its_own_schedule(
     }
     assert overridden, "the fixture overrides one model's schedule"
     for name, meta in overridden.items():
-        schedule = defs.resolve_schedule_def(f"refresh_model_{name}_schedule")
+        plan = next(p for p in catalog.plans if name in p.models)
+        assert plan.job_name == "refresh_retail_daily_0_1_x_x_x_america_bogota"
+        schedule = defs.resolve_schedule_def(plan.schedule_name)
         assert schedule.cron_schedule == meta["schedule_cron"]
         assert schedule.execution_timezone == meta["schedule_timezone"]
         assert schedule.default_status == DefaultScheduleStatus.RUNNING
         assert job_keys(defs, schedule.job_name) == {catalog.keys[name]}
-        cadence_schedule = f"refresh_{meta['cadence']}_schedule"
+        cadence_schedule = f"refresh_retail_{meta['cadence']}_schedule"
         assert catalog.keys[name] not in job_keys(
             defs, defs.resolve_schedule_def(cadence_schedule).job_name)
 

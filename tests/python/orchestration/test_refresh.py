@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, Definitions
 
-from orchestration.core.dbt import dbt_executable
-from orchestration.defs.definitions import AnalyticsCatalog
-from orchestration.core.project import meta_schema, node_meta
 from orchestration.cli.refresh import SelectionError, selected_models
-from orchestration.defs.schedules import REFRESH_TAG
+from orchestration.core.dbt import dbt_executable
+from orchestration.core.project import meta_schema, node_meta
 from orchestration.core.settings import ConnectionSettings
+from orchestration.defs.catalog import AnalyticsCatalog
+from orchestration.defs.schedules import REFRESH_TAG
 from tests.python.orchestration.conftest import HourlyRun, last_log_id, run_sql
 
 REPO = Path(__file__).resolve().parents[3]

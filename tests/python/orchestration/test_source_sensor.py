@@ -20,9 +20,11 @@ from dagster import (
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 from dagster._core.utils import make_new_run_id
 
-from orchestration.defs.dbt_assets import checks_for
 from orchestration.core.database import connect
-from orchestration.defs.definitions import AnalyticsCatalog
+from orchestration.core.settings import ConnectionSettings
+from orchestration.defs.catalog import AnalyticsCatalog
+from orchestration.defs.dbt_assets import checks_for
+from orchestration.defs.definitions import source_watch
 from orchestration.defs.resources import PostgresResource
 from orchestration.defs.schedules import ALL_VIEWS_JOB, REFRESH_TAG, all_views_job
 from orchestration.defs.sensors import (
@@ -30,9 +32,8 @@ from orchestration.defs.sensors import (
     MIN_INTERVAL_ENV,
     build_source_sensor,
     min_interval_seconds,
-    read_markers,
 )
-from orchestration.core.settings import ConnectionSettings
+from orchestration.defs.sources import read_markers
 
 MIN_INTERVAL = 300.0
 
@@ -86,13 +87,13 @@ def write_to(settings: ConnectionSettings, relation: str) -> None:
 
 @pytest.fixture
 def sensor(catalog: AnalyticsCatalog, defs: Definitions, clock: Clock) -> SensorDefinition:
-    assets_def = defs.resolve_assets_def(next(iter(catalog.keys.values())))
+    assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
 
     def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
-        return checks_for(assets_def, keys)
+        return checks_for(assets_defs, keys)
 
     job = all_views_job(list(catalog.keys.values()), checks)
-    return build_source_sensor(job, catalog.source_watch(checks), min_interval=MIN_INTERVAL,
+    return build_source_sensor(job, source_watch(catalog, checks), min_interval=MIN_INTERVAL,
                                clock=clock)
 
 

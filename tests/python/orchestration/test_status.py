@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from orchestration.defs.definitions import AnalyticsCatalog
-from orchestration.core.settings import ConnectionSettings
 from orchestration.cli.status import collect, render, view_statuses
+from orchestration.core.settings import ConnectionSettings
+from orchestration.defs.catalog import AnalyticsCatalog
 from tests.python.orchestration.conftest import HourlyRun
 
 REPO = Path(__file__).resolve().parents[3]

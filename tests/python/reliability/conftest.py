@@ -156,7 +156,8 @@ def fresh_database(pg_settings: ConnectionSettings, created: list[ConnectionSett
             cur.execute(f'drop database if exists "{name}" with (force)')
             cur.execute(f'create database "{name}"')
     except psycopg2.errors.InsufficientPrivilege:
-        pytest.skip("these tests need a server where they may create databases")
+        pytest.fail("the reliability tests need a server where they may create databases"
+                    " (ANALYTICS_TEST_DATABASE_URL names one where this role may not)")
     settings = replace(pg_settings, dbname=name)
     created.append(settings)
     migrations.migrate(settings)

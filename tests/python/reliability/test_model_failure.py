@@ -15,9 +15,10 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from orchestration.cli import refresh
-from orchestration.defs.definitions import definitions_for, load_catalog
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
+from orchestration.defs.catalog import load_catalog
+from orchestration.defs.definitions import definitions_for
 from tests.python.reliability.conftest import (
     MART_SELECTOR,
     MART_VIEWS,
