@@ -1,9 +1,7 @@
 {#
-  Views and materialized views that read a relation are bound to its OID, not its name:
-  after a rename they follow the old relation, and dropping it needs CASCADE. To rebuild
-  without losing them, capture every dependant (transitively) with everything needed to
-  recreate it: definition, indexes, comments, grants, owner. The rebuild then builds new
-  copies of them on the new relation before the swap (see mv_rebuild_sql).
+  Every view that reads the relation, transitively, with all it takes to recreate it
+  (definition, indexes, comments, grants, owner): views are bound to the OID, not the name,
+  so a rebuild recreates them on the new relation (see mv_rebuild_sql).
 #}
 {% macro mv_dependants(relation_oid) %}
   {%- set old_path = run_query("select current_setting('search_path')").columns[0].values()[0] -%}
@@ -86,27 +84,3 @@
   {%- endfor -%}
   {{ return(found) }}
 {% endmacro %}
-
-
-{#
-  `text` with every reference to a key of `renames` ("schema.name" -> quoted new name) pointed
-  at the new relation, in the spellings pg_get_viewdef uses: the qualified relation in FROM,
-  and the bare relation name that qualifies its columns when the view gave it no alias.
-#}
-{% macro mv_retarget(text, renames) -%}
-  {%- set ns = namespace(text=text) -%}
-  {%- for old, new in renames.items() -%}
-    {%- set schema, name = old.split('.', 1) -%}
-    {%- set new_name = new.split('.', 1)[1] -%}
-    {%- for spelling in [schema ~ '.' ~ name, adapter.quote(schema) ~ '.' ~ adapter.quote(name),
-                         schema ~ '.' ~ adapter.quote(name), adapter.quote(schema) ~ '.' ~ name] -%}
-      {%- set pattern = '(?<![\\w".])' ~ modules.re.escape(spelling) ~ '(?![\\w"])' -%}
-      {%- set ns.text = modules.re.sub(pattern, new.replace('\\', '\\\\'), ns.text) -%}
-    {%- endfor -%}
-    {%- for spelling in [name, adapter.quote(name)] -%}
-      {%- set pattern = '(?<![\\w".])' ~ modules.re.escape(spelling) ~ '\\.(?=[\\w"])' -%}
-      {%- set ns.text = modules.re.sub(pattern, new_name.replace('\\', '\\\\') ~ '.', ns.text) -%}
-    {%- endfor -%}
-  {%- endfor -%}
-  {{ return(ns.text) }}
-{%- endmacro %}

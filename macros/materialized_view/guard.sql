@@ -1,14 +1,7 @@
 {#
-  Runs a list of statements as one unit that cannot lose the previous view. Any error rolls
-  the unit back (a plpgsql sub-transaction), leaves the old view in place and is written to
-  the refresh log in the same transaction, which the materialization then commits before
-  failing the model. Without a guard the log row of a failure would roll back with it.
-  A unique-key violation is turned into a message naming the model, the key and one
-  duplicated value (Postgres names none for REFRESH ... CONCURRENTLY).
-  A swap runs as units in two transactions (see mv_rebuild_sql): phase 'build' starts the log
-  row and records the rows built, leaving it 'running'; 'copies' (the dependants' new copies)
-  leaves it as it is; 'swap' marks it a success. The swap tries to take its locks for
-  `swap_lock_timeout` at a time, `swap_attempts` times (about 5 minutes) before it waits.
+  Runs statements as one unit that cannot lose the previous view: an error rolls the unit
+  back and is written to the refresh log in the same transaction, so the failure stays on
+  record. Phases and the swap's lock retries: docs/materialized-view.md, "The guarded block".
 #}
 {% macro mv_guarded_sql(log_id, action, target, statements, sql, unique_key, phase='all',
                         swap_attempts=2000, swap_lock_timeout='50ms', swap_retry_pause=0.1) -%}

@@ -22,16 +22,9 @@
   {% endcall %}
 {% endmacro %}
 
-
 {% macro mv_unlock(relation) %}
   {% call statement('mv_unlock') %}
     select pg_advisory_unlock(hashtext('mv_rebuild_guard')),
            pg_advisory_unlock(hashtext({{ mv_literal('mv:' ~ relation.render()) }}))
   {% endcall %}
-{% endmacro %}
-
-
-{# A new transaction after adapter.commit() (psycopg2 would not open one; see mv_lock). #}
-{% macro mv_begin() %}
-  {% call statement('mv_begin') %}begin{% endcall %}
 {% endmacro %}

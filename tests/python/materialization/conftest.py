@@ -70,6 +70,7 @@ def mv_project(tmp_path: Path, pg_settings: ConnectionSettings) -> Iterator[DbtP
     (project.path / "dbt_project.yml").write_text(
         "name: mvt\nversion: '1.0'\nconfig-version: 2\nprofile: analytics\n"
         "flags:\n  send_anonymous_usage_stats: false\n  partial_parse: false\n"
+        "vars:\n  mv_meta_schema: analytics_meta\n"
         f"models:\n  mvt:\n    +schema: {project.schema}\n    +materialized: materialized_view\n"
     )
     project.env = {**os.environ, **pg_settings.libpq_env(), "DBT_THREADS": "2"}

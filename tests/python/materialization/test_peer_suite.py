@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from dbt.adapters.base.relation import BaseRelation
 from dbt.tests.adapter.materialized_view.basic import MaterializedViewBasic
 from dbt.tests.adapter.materialized_view.changes import (
@@ -25,6 +26,7 @@ from dbt.tests.util import (
     get_model_file,
     run_dbt_and_capture,
     set_model_file,
+    write_file,
 )
 
 from orchestration.core.settings import ConnectionSettings
@@ -48,7 +50,23 @@ def dbt_profile_target(pg_settings: ConnectionSettings) -> dict[str, Any]:
 
 @pytest.fixture(scope="class")
 def macros() -> dict[str, str]:
-    return {path.name: path.read_text() for path in (MACROS / "materialized_view").glob("*.sql")}
+    """The materialization and the dbt-postgres overrides it relies on, one file each."""
+    return {f"{folder}__{path.name}": path.read_text()
+            for folder in ("materialized_view", "postgres")
+            for path in (MACROS / folder).glob("*.sql")}
+
+
+@pytest.fixture(scope="class")
+def dbt_project_yml(project_root: Path, project_config_update: Any) -> dict[str, Any]:
+    """The suite's project, with the var that names the materialization's meta schema."""
+    config: dict[str, Any] = {"name": "test", "profile": "test",
+                              "flags": {"send_anonymous_usage_stats": False},
+                              "vars": {"mv_meta_schema": "analytics_meta"}}
+    if isinstance(project_config_update, str):
+        project_config_update = yaml.safe_load(project_config_update)
+    config.update(project_config_update or {})
+    write_file(yaml.safe_dump(config), project_root, "dbt_project.yml")
+    return config
 
 
 def _query_relation_type(project: Any, relation: BaseRelation) -> str | None:

@@ -1,0 +1,91 @@
+{# The version of the meta tables' DDL, kept as the comment of mv_status. #}
+{% macro mv_meta_version() -%}
+  {{ return('mv_meta v2') }}
+{%- endmacro %}
+
+{#
+  Creates the refresh log, mv_state and the mv_status view on first use (and when their
+  version changed), under an advisory lock because parallel dbt threads race on DDL.
+#}
+{% macro mv_meta_ensure() %}
+  {%- set meta = adapter.quote(mv_meta_schema()) -%}
+  {%- set version = mv_literal(mv_meta_version()) -%}
+  {% call statement('mv_meta_ensure') %}
+    do $mv_meta$
+    begin
+      perform pg_advisory_xact_lock(hashtext('mv_meta_ensure'));
+      if to_regclass({{ mv_literal(mv_meta_schema() ~ '.mv_status') }}) is not null
+         and obj_description(to_regclass({{ mv_literal(mv_meta_schema() ~ '.mv_status') }}), 'pg_class') = {{ version }} then
+        return;
+      end if;
+      create schema if not exists {{ meta }};
+      create table if not exists {{ meta }}.refresh_log (
+          id               bigserial primary key,
+          model            text not null,
+          relation         text not null,
+          action           text,
+          status           text not null default 'running',
+          started_at       timestamptz not null default clock_timestamp(),
+          finished_at      timestamptz,
+          duration_seconds double precision,
+          rows_after       bigint,
+          error            text,
+          invocation_id    text,
+          backend_pid      integer not null default pg_backend_pid(),
+          note             text
+      );
+      create index if not exists refresh_log_relation_idx on {{ meta }}.refresh_log (relation, id desc);
+      comment on table {{ meta }}.refresh_log is 'Every create / refresh / rebuild / skip of a materialized view by the materialized_view materialization, with its outcome.';
+      create table if not exists {{ meta }}.mv_state (
+          schema_name   text not null,
+          relation_name text not null,
+          model         text not null,
+          relation_oid  oid not null,
+          fingerprint   text not null,
+          unique_key    text,
+          updated_at    timestamptz not null default now(),
+          primary key (schema_name, relation_name)
+      );
+      comment on table {{ meta }}.mv_state is 'What each materialized view was last built from (fingerprint of its compiled SQL and indexes) and the relation OID built.';
+      create or replace view {{ meta }}.mv_status as
+      with last_run as (
+          select distinct on (l.relation) l.*
+          from {{ meta }}.refresh_log l
+          order by l.relation, l.id desc
+      ),
+      last_success as (
+          select distinct on (l.relation) l.relation, l.finished_at, l.rows_after
+          from {{ meta }}.refresh_log l
+          where l.status = 'success' and l.rows_after is not null
+          order by l.relation, l.id desc
+      )
+      select
+          s.schema_name,
+          s.relation_name,
+          s.model,
+          c.oid is not null as exists,
+          coalesce(c.relispopulated, false) as populated,
+          ls.rows_after as row_count,
+          case when c.oid is not null then pg_total_relation_size(c.oid) end as total_bytes,
+          array(
+              select i.relname::text from pg_index x join pg_class i on i.oid = x.indexrelid
+              where x.indrelid = c.oid order by i.relname
+          ) as index_names,
+          s.unique_key,
+          lr.action as last_action,
+          lr.status as last_status,
+          lr.started_at as last_started_at,
+          lr.finished_at as last_finished_at,
+          lr.duration_seconds as last_duration_seconds,
+          case when lr.status <> 'success' then lr.error end as last_error,
+          ls.finished_at as last_success_at
+      from {{ meta }}.mv_state s
+      left join pg_namespace n on n.nspname = s.schema_name
+      left join pg_class c on c.relnamespace = n.oid and c.relname = s.relation_name and c.relkind = 'm'
+      left join last_run lr on lr.relation = s.schema_name || '.' || s.relation_name
+      left join last_success ls on ls.relation = s.schema_name || '.' || s.relation_name;
+      comment on view {{ meta }}.mv_status is {{ version }};
+    end
+    $mv_meta$
+  {% endcall %}
+{% endmacro %}
