@@ -3,7 +3,7 @@
 1. the server: the external one if configured, else the embedded one, started if it is not
    running (and then stopped again on exit); the source schema is migrated;
 2. DAGSTER_HOME (default `<repo>/.dagster_home`, git-ignored) gets a link to the shipped
-   `orchestration/dagster.yaml` (run queue limits, concurrency pool, freshness daemon); it is
+   `orchestration/defs/dagster.yaml` (run queue limits, pools per mart, freshness daemon); it is
    not at the repository root, where `dagster dev` would warn that it ignores it;
 3. `dagster dev -h HOST -p PORT` runs in a session of its own with the server's PG* variables,
    so the code server, the daemon and every run reach the same database.

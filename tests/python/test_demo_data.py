@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from orchestration import database, demo_data, migrations
+from orchestration.core import database, migrations
 from orchestration.core.database import connect
-from orchestration.core.paths import SQL_DIR
+from orchestration.core.marts import discover
 from orchestration.core.settings import ConnectionSettings
+from orchestration.demo_data.engine import LoadReport, end_instant, is_empty, parse_scale
+from orchestration.demo_data.marts import load_mart
+from orchestration.marts.retail.simulation import SIMULATOR, ScaleSpec, scale_spec
 
 SEED = 7
 # A fixed anchor near now: deterministic rows, and windows counted back from now() see data.
@@ -43,9 +46,13 @@ def _one(settings: ConnectionSettings, sql: str, params: object = None) -> tuple
     return rows[0]
 
 
-def _load(settings: ConnectionSettings, seed: int) -> demo_data.LoadReport:
-    return demo_data.load(settings, demo_data.scale_spec("S"), seed=seed,
-                          console=Console(quiet=True), anchor=ANCHOR)
+def _load(settings: ConnectionSettings, seed: int) -> LoadReport:
+    return load_mart(settings, "retail", "S", seed=seed, console=Console(quiet=True),
+                     anchor=ANCHOR)
+
+
+def spec(name: str) -> ScaleSpec:
+    return scale_spec(parse_scale(name))
 
 
 def _hashes(settings: ConnectionSettings) -> dict[str, str]:
@@ -57,14 +64,14 @@ def _hashes(settings: ConnectionSettings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def first_report(pg_settings: ConnectionSettings) -> demo_data.LoadReport:
+def first_report(pg_settings: ConnectionSettings) -> LoadReport:
     """Load scale S, seed SEED, anchored at ANCHOR into the session's server."""
     migrations.migrate(pg_settings)
     return _load(pg_settings, SEED)
 
 
 @pytest.fixture()
-def loaded(pg_settings: ConnectionSettings, first_report: demo_data.LoadReport
+def loaded(pg_settings: ConnectionSettings, first_report: LoadReport
            ) -> ConnectionSettings:
     """The session's server holding scale S, seed SEED, anchored at ANCHOR."""
     return pg_settings
@@ -73,8 +80,8 @@ def loaded(pg_settings: ConnectionSettings, first_report: demo_data.LoadReport
 # Scales ---------------------------------------------------------------------------------------
 
 def test_scales_by_name_in_any_case() -> None:
-    assert demo_data.scale_spec("s") == demo_data.scale_spec("S")
-    small, medium, large = (demo_data.scale_spec(name) for name in ("S", "m", "L"))
+    assert spec("s") == spec("S")
+    small, medium, large = (spec(name) for name in ("S", "m", "L"))
     assert (small.stores, small.products_per_store, small.days) == (20, 100, 60)
     assert (medium.stores, medium.products_per_store, medium.days) == (100, 500, 120)
     assert large.store_products == 4 * medium.store_products
@@ -82,25 +89,25 @@ def test_scales_by_name_in_any_case() -> None:
 
 
 def test_fractions_of_a_scale_have_fewer_stores() -> None:
-    quarter, half = demo_data.scale_spec("M/4"), demo_data.scale_spec("m/2")
+    quarter, half = spec("M/4"), spec("m/2")
     assert (quarter.name, quarter.stores) == ("M/4", 25)
     assert (half.name, half.stores) == ("M/2", 50)
-    assert half.products_per_store == demo_data.scale_spec("M").products_per_store
+    assert half.products_per_store == spec("M").products_per_store
 
 
 @pytest.mark.parametrize("name", ["XL", "", "M/0", "M/x", "S/", "/2"])
 def test_unknown_scales_are_refused_with_the_valid_names(name: str) -> None:
     with pytest.raises(ValueError, match="S, M, L"):
-        demo_data.scale_spec(name)
+        spec(name)
 
 
 def test_a_date_anchor_ends_at_the_current_time_of_day() -> None:
     now = datetime(2030, 5, 6, 7, 8, 9, 123, tzinfo=UTC)
-    assert demo_data.end_instant(date(2030, 1, 2), now) == datetime(2030, 1, 2, 7, 8, 9,
+    assert end_instant(date(2030, 1, 2), now) == datetime(2030, 1, 2, 7, 8, 9,
                                                                      tzinfo=UTC)
-    assert demo_data.end_instant(None, now) == now.replace(microsecond=0)
+    assert end_instant(None, now) == now.replace(microsecond=0)
     exact = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
-    assert demo_data.end_instant(exact, now) == exact
+    assert end_instant(exact, now) == exact
 
 
 # Schema ---------------------------------------------------------------------------------------
@@ -108,11 +115,12 @@ def test_a_date_anchor_ends_at_the_current_time_of_day() -> None:
 def test_schema_creation_is_idempotent(pg_settings: ConnectionSettings) -> None:
     migrations.migrate(pg_settings)
     assert migrations.migrate(pg_settings) == []
-    # The DDL statements themselves can run again (load() re-applies 002 for new tables).
+    # The DDL statements themselves can run again.
+    migrations_dir = discover()["retail"].migrations_dir
     with connect(pg_settings) as conn, conn.cursor() as cur:
-        for name in ("001_retail_raw.sql", "002_retail_truth.sql"):
-            cur.execute((SQL_DIR / name).read_text())
-            cur.execute((SQL_DIR / name).read_text())
+        for path in sorted(migrations_dir.glob("*.sql")):
+            cur.execute(path.read_text())
+            cur.execute(path.read_text())
 
 
 # Determinism ----------------------------------------------------------------------------------
@@ -127,7 +135,7 @@ def test_same_seed_and_anchor_give_the_same_rows(loaded: ConnectionSettings) -> 
 
 
 def test_report_counts_rows_and_time(
-    loaded: ConnectionSettings, first_report: demo_data.LoadReport
+    loaded: ConnectionSettings, first_report: LoadReport
 ) -> None:
     report = first_report
     assert report.rows["retail_raw.inventory_snapshots"] > 100_000
@@ -138,7 +146,7 @@ def test_report_counts_rows_and_time(
     assert "retail_raw.inventory_snapshots" in text
     assert f"{counts['retail_raw.inventory_snapshots']:,}" in text
     assert " s" in text and report.seconds > 0
-    assert not demo_data.is_empty(loaded)
+    assert not is_empty(loaded, SIMULATOR)
 
 
 # Shapes ---------------------------------------------------------------------------------------
@@ -368,7 +376,7 @@ def test_cli_loads_an_external_database(
     loaded: ConnectionSettings, second_server: ConnectionSettings, tmp_path: Path
 ) -> None:
     migrations.migrate(second_server)
-    assert demo_data.is_empty(second_server)
+    assert is_empty(second_server, SIMULATOR)
     env = {name: value for name, value in os.environ.items() if not name.startswith("PG")}
     env["ANALYTICS_DATABASE_URL"] = second_server.masked_url()
     env["ANALYTICS_PGDATA"] = str(tmp_path / "must-not-be-used")
@@ -379,7 +387,7 @@ def test_cli_loads_an_external_database(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "retail_raw.inventory_snapshots" in result.stdout
-    assert not demo_data.is_empty(second_server)
+    assert not is_empty(second_server, SIMULATOR)
     assert _one(second_server, "select seed, scale from retail_truth.simulation") == (99, "S")
     assert _one(second_server, "select count(*) from retail_raw.dispensaries")[0] == 20
     # The session's own server kept its rows.

@@ -72,7 +72,7 @@ def chromium(tmp_path: Path, *args: str) -> str:
 
 
 def test_dagster_home_links_the_shipped_instance_config(tmp_path: Path) -> None:
-    config = REPO / "orchestration" / "dagster.yaml"
+    config = DAGSTER_YAML
     home = prepare_dagster_home(tmp_path / "home", config)
     assert (home / "dagster.yaml").resolve() == config.resolve()
     (home / "dagster.yaml").unlink()

@@ -13,6 +13,7 @@ from dagster import DagsterInstance, Definitions
 
 from orchestration.cli.refresh import SelectionError, selected_models
 from orchestration.core.dbt import dbt_executable
+from orchestration.core.paths import DAGSTER_YAML
 from orchestration.core.project import meta_schema, node_meta
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog
@@ -100,7 +101,7 @@ def test_bad_selections_are_refused(catalog: AnalyticsCatalog, select: str) -> N
 def cli_env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(DAGSTER_YAML, home / "dagster.yaml")
     return {**os.environ, "DAGSTER_HOME": str(home), "COLUMNS": "160"}
 
 

@@ -18,7 +18,7 @@ from dagster import DagsterInstance
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.core.paths import PROJECT_DIR
+from orchestration.core.paths import DAGSTER_YAML, PROJECT_DIR
 from tests.python.reliability.conftest import Mart
 
 ANALYTICS = str(Path(sys.executable).parent / "analytics")
@@ -49,7 +49,7 @@ def guarded(owner_mart: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """The mart's database and an empty Dagster home in the environment; a canary table."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text((PROJECT_DIR / "orchestration" / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text(DAGSTER_YAML.read_text())
     for name, value in {**owner_mart.settings.libpq_env(), "DAGSTER_HOME": str(home)}.items():
         monkeypatch.setenv(name, value)
     owner_mart.sql(f"create table if not exists {CANARY_TABLE} (id int)")

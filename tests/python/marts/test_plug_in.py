@@ -1,0 +1,171 @@
+"""Adding a mart is adding its folders: a throwaway `kiosk` mart (fixture_mart/), laid over a
+copy of the project, is picked up by `demo-data`, `refresh`, `status`, the schedules, the
+source sensor, the asset groups and the bench, with no shared file edited."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance, build_sensor_context
+
+from orchestration.core.database import connect
+from orchestration.core.settings import ConnectionSettings
+from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
+from orchestration.defs.dbt_assets import checks_for
+from orchestration.defs.definitions import definitions_for, source_watch
+from orchestration.defs.resources import PostgresResource
+from orchestration.defs.schedules import MART_TAG, all_views_job
+from orchestration.defs.sensors import build_source_sensor, load_cursor
+from orchestration.defs.sources import read_markers
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURE = Path(__file__).resolve().parent / "fixture_mart"
+DATABASE = "analytics_plug_in_tests"
+MART = "kiosk"
+VIEW = AssetKey(["analytics", "mv_kiosk_daily_sales"])
+
+
+@dataclass(frozen=True)
+class Project:
+    directory: Path
+    settings: ConnectionSettings
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, **self.settings.libpq_env(),
+                "ANALYTICS_PROJECT_DIR": str(self.directory)}
+
+    def analytics(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(Path(sys.executable).parent / "analytics"), *args],
+                              env=self.env(), cwd=self.directory, capture_output=True, text=True,
+                              timeout=900, check=False)
+
+    def scalar(self, query: str) -> object:
+        with connect(self.settings) as conn, conn.cursor() as cur:
+            cur.execute(query)
+            row = cur.fetchone()
+            return row[0] if row else None
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, pg_settings: ConnectionSettings
+            ) -> Iterator[Project]:
+    """A copy of the project with the kiosk mart's folders added, on a database of its own."""
+    directory = tmp_path_factory.mktemp("plug_in") / "project"
+    directory.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(REPO / name, directory / name)
+    for folder in ("macros", "models", "orchestration/marts"):
+        shutil.copytree(REPO / folder, directory / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(FIXTURE, directory, dirs_exist_ok=True)
+    with connect(pg_settings, dbname="postgres", autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'drop database if exists "{DATABASE}" with (force)')
+        cur.execute(f'create database "{DATABASE}"')
+    try:
+        yield Project(directory, replace(pg_settings, dbname=DATABASE))
+    finally:
+        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
+                conn.cursor() as cur:
+            cur.execute(f'drop database if exists "{DATABASE}" with (force)')
+
+
+@pytest.fixture(scope="module")
+def loaded(project: Project) -> Project:
+    result = project.analytics("demo-data", "--mart", MART, "--scale", "S")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+@pytest.fixture(scope="module")
+def catalog(project: Project) -> AnalyticsCatalog:
+    return load_catalog(project.directory)
+
+
+def test_demo_data_loads_the_new_mart_alone(loaded: Project) -> None:
+    assert loaded.scalar("select count(*) from kiosk_raw.sales") == 4 * 3 * 24
+    assert loaded.scalar("select scale from analytics_demo_loads where mart = 'kiosk'") == "S"
+    # --mart kiosk left the retail mart's sources empty (its migrations still ran).
+    assert loaded.scalar("select count(*) from retail_raw.inventory_snapshots") == 0
+    unknown = loaded.analytics("demo-data", "--mart", "nope")
+    assert unknown.returncode == 2
+    assert "unknown mart 'nope'" in unknown.stdout and "kiosk" in unknown.stdout
+
+
+def test_refresh_and_status_know_the_new_mart(loaded: Project) -> None:
+    refreshed = loaded.analytics("refresh", "--mart", MART)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    assert "mv_kiosk_daily_sales" in refreshed.stdout
+    status = loaded.analytics("status", "--mart", MART, "--json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    views = json.loads(status.stdout)
+    days = loaded.scalar("select count(distinct (kiosk_id, sold_at::date)) from kiosk_raw.sales")
+    assert [(v["model"], v["mart"], v["rows"]) for v in views] == [
+        ("mv_kiosk_daily_sales", MART, days)]
+    everything = json.loads(loaded.analytics("status", "--json").stdout)
+    assert {v["mart"] for v in everything} == {"kiosk", "retail"}
+
+
+def test_the_new_mart_has_its_group_schedules_and_python_asset(catalog: AnalyticsCatalog) -> None:
+    defs = definitions_for(catalog)
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    graph = defs.resolve_asset_graph()
+    source = AssetKey(["kiosk_raw", "sales"])
+    assert specs[VIEW].group_name == MART
+    assert specs[source].group_name == MART and graph.get(source).is_observable
+    assert source in graph.get(VIEW).parent_keys
+    forecast = AssetKey(["kiosk", "busiest_kiosk"])
+    assert specs[forecast].group_name == MART and VIEW in graph.get(forecast).parent_keys
+    schedule = defs.resolve_schedule_def("refresh_kiosk_hourly_schedule")
+    job = defs.resolve_job_def(schedule.job_name)
+    assert set(job.asset_layer.selected_asset_keys) == {VIEW}
+    assert job.tags[MART_TAG] == MART
+    retail_hourly = defs.resolve_job_def("refresh_retail_hourly")
+    assert VIEW not in retail_hourly.asset_layer.selected_asset_keys
+
+
+def test_the_sensor_keeps_a_cursor_per_mart(loaded: Project, catalog: AnalyticsCatalog) -> None:
+    defs = definitions_for(catalog)
+    assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
+    watch = source_watch(catalog, lambda keys: checks_for(assets_defs, keys))
+    sensor = build_source_sensor(all_views_job(list(catalog.keys.values()), watch.checks_for
+                                               or (lambda keys: frozenset())),
+                                 watch, min_interval=0)
+    os.environ.update(loaded.settings.libpq_env())
+
+    def tick(cursor: str | None) -> tuple[list[object], str | None]:
+        with DagsterInstance.ephemeral() as instance:
+            context = build_sensor_context(instance=instance, cursor=cursor,
+                                           resources={"postgres": PostgresResource()})
+            result = sensor.evaluate_tick(context)
+        return list(result.run_requests or []), result.cursor
+
+    requests, cursor = tick(None)
+    assert not requests and set(load_cursor(cursor)) == {"kiosk", "retail"}
+    with connect(loaded.settings) as conn:
+        before = read_markers(conn, ["kiosk_raw.sales"])
+    with connect(loaded.settings, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("insert into kiosk_raw.sales values (1, 1, now(), 1.0)")
+        cur.execute("select pg_stat_force_next_flush()")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connect(loaded.settings) as conn:
+            if read_markers(conn, ["kiosk_raw.sales"]) != before:
+                break
+        time.sleep(0.1)
+    requests, after = tick(cursor)
+    assert len(requests) == 1
+    request = requests[0]
+    assert set(request.asset_selection or []) == {VIEW}  # type: ignore[attr-defined]
+    assert request.tags[MART_TAG] == MART  # type: ignore[attr-defined]
+    cursors = load_cursor(after)
+    assert cursors["kiosk"].markers != load_cursor(cursor)["kiosk"].markers
+    assert cursors["retail"] == load_cursor(cursor)["retail"], "retail's cursor did not move"
