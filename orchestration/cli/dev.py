@@ -1,21 +1,10 @@
 """`analytics dev` (`make dev`): Postgres, then `dagster dev`, and a clean stop of both.
 
-1. the server: the external one if configured, else the embedded one, started if it is not
-   running (and then stopped again on exit); the source schema is migrated;
-2. DAGSTER_HOME (default `<repo>/.dagster_home`, git-ignored) gets a link to the shipped
-   `orchestration/defs/dagster.yaml` (run queue limits, pools per mart, freshness daemon); it is
-   not at the repository root, where `dagster dev` would warn that it ignores it;
-3. `dagster dev -h HOST -p PORT` runs in a session of its own with the server's PG* variables,
-   so the code server, the daemon and every run reach the same database.
-
-On Ctrl-C (SIGINT) or SIGTERM the whole `dagster dev` process group, and any descendant that
-left it, gets SIGTERM, then SIGKILL after a timeout. Killing only `dagster dev` would orphan its
-webserver, daemon and code server; and a `dagster dev` started in the background by a
-non-interactive shell inherits SIGINT as ignored, which is why signals are sent to the group
-and why this process installs its own handlers before starting it (Python handlers reset to
-the default in the child, unlike an ignored signal). This process is a child subreaper (Linux
-`prctl`), so a process whose parent exits while shutting down is re-parented here, not to init,
-and the stop, which looks for descendants until none is left, still finds it.
+The server is started if needed and migrated; DAGSTER_HOME (default `.dagster_home/`) links the
+shipped `orchestration/defs/dagster.yaml`; `dagster dev` runs in a session of its own with the
+server's PG* variables. Ctrl-C or SIGTERM stops its whole process group and every descendant
+(this process is a subreaper on Linux), SIGKILL after a timeout. Why each step is needed:
+docs/orchestration.md ("Stopping `make dev`").
 """
 
 from __future__ import annotations
