@@ -1,19 +1,24 @@
-"""`analytics bench`: what the retail mart's materialized views cost and what readers get.
+"""`analytics bench`: what each mart's materialized views cost and what readers get.
 
-One concern per module:
+A mart takes part through its plug-in (`orchestration/marts/<mart>/`): its `bench` (a
+`spec.BenchSpec`: dashboard queries, parameter picking) and its demo-data simulator. Nothing
+here names a mart. One concern per module:
 
+* `spec`         the contract a mart's plug-in fills: `BenchSpec`, `DashboardQuery`;
 * `context`      the server, a private dbt target/log directory, timed SQL and dbt runs;
 * `mart`         the mart's views read from dbt's manifest: DAG order, compiled SQL, inlining;
-* `data`         which demo-data scale is loaded, and (re)loading it;
+* `data`         which demo-data scale a mart holds, (re)loading it, ordering scales;
 * `machine`      cores, memory, Postgres version and settings recorded with the results;
 * `stats`        medians and percentiles;
-* `queries`      the dashboard queries and their parameters picked from the data;
+* `queries`      the spec's queries checked against the views, their parameters picked;
+* `build`        building the mart through the materialization before measuring it;
+* `refresh_log`  the materialization's refresh log: rows of a run, their SQL time;
 * `refresh_cost` per view: concurrent, plain and rebuild cost against the query's floor;
 * `availability` readers' latency and errors while the whole mart refreshes;
 * `dashboard`    dashboard queries on the views against the same questions over raw tables;
 * `overhead`     an hourly refresh through Dagster against the SQL time it logged;
 * `scaling`      the mart's refresh time across scales and its log-log slope;
-* `targets`      the targets of the issue, met or not;
-* `report`       the rich tables and the JSON file;
-* `runner`       the order of it all.
+* `targets`      the targets of the issue (or a mart's own figure), met or not;
+* `report`       the rich tables and the JSON file (one section per mart);
+* `runner`       the marts to bench and the order of it all.
 """

@@ -24,7 +24,8 @@ import psycopg2
 from orchestration.bench import refresh_log
 from orchestration.bench.context import BenchContext, Connection
 from orchestration.bench.mart import Mart
-from orchestration.bench.queries import DashboardQuery, by_view
+from orchestration.bench.queries import by_view
+from orchestration.bench.spec import DashboardQuery
 from orchestration.bench.stats import summary
 
 

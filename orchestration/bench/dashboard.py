@@ -1,7 +1,7 @@
 """Dashboard queries on the views against the same questions over the raw tables.
 
 Each query runs `view_runs` times on its view (after warm-up) and `raw_runs` times over the
-raw tables (see `queries`); the speed-up is the ratio of the medians. EXPLAIN (FORMAT JSON) of
+raw tables (see `spec.DashboardQuery`); the speed-up is the ratio of the medians. EXPLAIN (FORMAT JSON) of
 the view query says whether it reads through an index; the rows of both are compared.
 
 Two floors say what is reachable at all:
@@ -25,7 +25,8 @@ from typing import Any
 
 from orchestration.bench.context import BenchContext, Cursor
 from orchestration.bench.mart import Mart
-from orchestration.bench.queries import DashboardQuery, normalise_rows
+from orchestration.bench.queries import normalise_rows
+from orchestration.bench.spec import DashboardQuery
 from orchestration.bench.stats import median, ratio, summary
 
 INDEX_NODES = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")

@@ -5,17 +5,13 @@ reads only sources: how the same question is answered without the views)."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from orchestration.bench.context import BenchContext, BenchError, quote_ident
-
-DEFAULT_META_SCHEMA = "analytics_meta"
+from orchestration.core.project import DEFAULT_META_SCHEMA, dbt_project, meta_schema, model_info
 
 
 @dataclass(frozen=True)
@@ -75,22 +71,18 @@ class Mart:
         return [v.name for v in self.views if v.cadence == cadence]
 
 
-def compile_mart(ctx: BenchContext, mart: str = "retail") -> Mart:
+def compile_mart(ctx: BenchContext, mart: str) -> Mart:
     """`dbt compile` the mart into the bench's target directory and read it back."""
     ctx.dbt(["compile", "-s", f"marts.{mart}", "--quiet"])
-    return load_mart(ctx.dbt_target_dir / "manifest.json", mart, meta_schema(ctx.project_dir))
+    return load_mart(ctx.dbt_target_dir / "manifest.json", mart,
+                     meta_schema(dbt_project(ctx.project_dir)))
 
 
 def load_mart(manifest_path: Path, mart: str, meta_schema_name: str = DEFAULT_META_SCHEMA) -> Mart:
     with open(manifest_path, encoding="utf-8") as handle:
         manifest: dict[str, Any] = json.load(handle)
     nodes: Mapping[str, Mapping[str, Any]] = manifest.get("nodes", {})
-    members = {
-        uid: node for uid, node in nodes.items()
-        if node.get("resource_type") == "model"
-        and (node.get("config") or {}).get("materialized") == "materialized_view"
-        and list(node.get("fqn") or [])[1:3] == ["marts", mart]
-    }
+    members = {uid: node for uid, node in nodes.items() if _is_view_of(node, mart)}
     if not members:
         raise BenchError(f"no materialized_view model under models/marts/{mart} in {manifest_path}")
     names = {uid: str(node["name"]) for uid, node in members.items()}
@@ -99,24 +91,29 @@ def load_mart(manifest_path: Path, mart: str, meta_schema_name: str = DEFAULT_ME
         compiled = node.get("compiled_code")
         if not compiled:
             raise BenchError(f"{names[uid]} has no compiled SQL in {manifest_path}")
-        config = node.get("config") or {}
-        node_meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
-        raw_key = config.get("unique_key")
-        key = (raw_key,) if isinstance(raw_key, str) else tuple(raw_key or ())
+        info = model_info(node)
         upstream = tuple(sorted(names[d] for d in node["depends_on"]["nodes"] if d in members))
-        views[names[uid]] = View(
-            name=names[uid],
+        views[info.name] = View(
+            name=info.name,
             unique_id=uid,
-            schema=str(node["schema"]),
-            identifier=str(node.get("alias") or node["name"]),
+            schema=info.schema,
+            identifier=info.alias,
             relation_name=str(node["relation_name"]),
             compiled_sql=str(compiled).strip().rstrip(";").strip(),
             upstream=upstream,
-            cadence=str(node_meta["cadence"]) if node_meta.get("cadence") else None,
-            unique_key=tuple(str(k) for k in key),
-            refresh_strategy=str(config.get("refresh_strategy") or "concurrently"),
+            cadence=info.cadence,
+            unique_key=info.unique_key,
+            refresh_strategy=str((node.get("config") or {}).get("refresh_strategy")
+                                 or "concurrently"),
         )
     return Mart(name=mart, views=tuple(_dag_order(views)), meta_schema=meta_schema_name)
+
+
+def _is_view_of(node: Mapping[str, Any], mart: str) -> bool:
+    """A materialized view of the mart (a model under models/marts/<mart>/)."""
+    return (node.get("resource_type") == "model"
+            and (node.get("config") or {}).get("materialized") == "materialized_view"
+            and model_info(node).mart == mart)
 
 
 def _dag_order(views: Mapping[str, View]) -> list[View]:
@@ -131,13 +128,3 @@ def _dag_order(views: Mapping[str, View]) -> list[View]:
         done.append(views[ready[0]])
         placed.add(ready[0])
     return done
-
-
-def meta_schema(project_dir: Path) -> str:
-    """Var `mv_meta_schema` of dbt_project.yml: where the refresh log lives."""
-    loaded = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
-    value = (loaded.get("vars") or {}).get("mv_meta_schema") if isinstance(loaded, dict) else None
-    schema = str(value) if value else DEFAULT_META_SCHEMA
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
-        raise BenchError(f"var mv_meta_schema must be a plain identifier, got {schema!r}")
-    return schema

@@ -1,16 +1,9 @@
-"""The queries a dashboard of seed 000 sends, and their parameters picked from the data.
-
-Each query is written once against `{source}`: on the views `{source}` is the materialized
-view; "raw" is the same question with `{source}` replaced by the view's defining SQL with every
-upstream view inlined, so it reads only `retail_raw` and gives the same rows the view would
-after a refresh. The planner pushes a filter into that SQL wherever it can (a store and product
-filter reaches the snapshot index through the window's partition), as a hand-written query
-over the raw tables would.
-"""
+"""A mart's dashboard queries (its `BenchSpec`) checked against its views, their parameters
+picked from the built views, and their rows made comparable across plans."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,108 +11,15 @@ from typing import Any
 
 from orchestration.bench.context import BenchContext, BenchError
 from orchestration.bench.mart import Mart
-
-SOURCE = "{source}"
-
-
-@dataclass(frozen=True)
-class DashboardQuery:
-    name: str
-    question: str
-    view: str
-    sql: str
-
-    def on_view(self, mart: Mart) -> str:
-        return self.sql.replace(SOURCE, mart.view(self.view).qualified)
-
-    def on_raw(self, mart: Mart) -> str:
-        # psycopg2 reads % as a placeholder once parameters are passed.
-        inlined = mart.inlined_sql(self.view).replace("%", "%%")
-        return self.sql.replace(SOURCE, f"(\n{inlined}\n) as {self.view}")
+from orchestration.bench.spec import BenchSpec, DashboardQuery
 
 
-QUERIES: tuple[DashboardQuery, ...] = (
-    DashboardQuery(
-        "top_products_of_brand", "Top products of a brand by 30-day units", "mv_sku_velocity",
-        """select dispensary_id, product_id, dispensary_name, state_code, total_units_30d,
-                  total_revenue_30d, velocity_tier
-           from {source}
-           where brand_name = %(brand)s
-           order by total_units_30d desc, dispensary_id, product_id
-           limit 20""",
-    ),
-    DashboardQuery(
-        "stock_out_soon_in_state", "Products about to stock out in a state",
-        "mv_product_intelligence",
-        """select dispensary_id, sku, product_name, brand, dispensary_name, stock_quantity,
-                  avg_daily_units, days_until_stock_out
-           from {source}
-           where state_code = %(state)s and days_until_stock_out <= %(stock_out_days)s
-           order by days_until_stock_out, dispensary_id, sku
-           limit 50""",
-    ),
-    DashboardQuery(
-        "stores_by_revenue_in_state", "Stores ranked by 30-day revenue in a state",
-        "mv_store_performance",
-        """select dispensary_id, dispensary_name, city, total_revenue_30d, total_units_30d,
-                  total_skus
-           from {source}
-           where state_code = %(state)s
-           order by total_revenue_30d desc, dispensary_id
-           limit 25""",
-    ),
-    DashboardQuery(
-        "brand_penetration_in_state", "Brand penetration in a state", "mv_brand_market_share",
-        """select brand_name, stores_carrying, total_stores, penetration_pct, sku_count,
-                  in_stock_skus
-           from {source}
-           where state_code = %(state)s
-           order by penetration_pct desc, brand_name
-           limit 25""",
-    ),
-    DashboardQuery(
-        "category_weekly_trend_in_state", "Weekly category trend for a state",
-        "mv_category_weekly_trends",
-        """select category, week_start, sku_count, store_count, total_units, total_revenue
-           from {source}
-           where state_code = %(state)s
-           order by category, week_start""",
-    ),
-    DashboardQuery(
-        "sku_tiers_for_store", "SKU velocity tiers of a store", "mv_sku_velocity",
-        """select velocity_tier, count(*) as skus, sum(total_units_30d) as units,
-                  sum(total_revenue_30d) as revenue
-           from {source}
-           where dispensary_id = %(store)s
-           group by velocity_tier
-           order by velocity_tier""",
-    ),
-    DashboardQuery(
-        "recent_out_of_stock", "Products that went out of stock recently",
-        "mv_product_intelligence",
-        """select dispensary_id, sku, product_name, brand, dispensary_name, state_code,
-                  days_since_oos
-           from {source}
-           where days_since_oos <= %(oos_days)s
-           order by days_since_oos, dispensary_id, sku
-           limit 50""",
-    ),
-    DashboardQuery(
-        "product_daily_sales", "A product's daily sales in a store", "mv_daily_sales_estimates",
-        """select sale_date, units_sold, units_restocked, revenue_estimate, avg_price,
-                  snapshot_count
-           from {source}
-           where dispensary_id = %(store)s and product_id = %(product)s
-           order by sale_date""",
-    ),
-)
-
-
-def queries_for(mart: Mart) -> list[DashboardQuery]:
-    missing = sorted({q.view for q in QUERIES} - set(mart.names))
+def queries_for(mart: Mart, spec: BenchSpec) -> list[DashboardQuery]:
+    missing = sorted(spec.views - set(mart.names))
     if missing:
-        raise BenchError(f"the dashboard queries read views the mart lacks: {', '.join(missing)}")
-    return list(QUERIES)
+        raise BenchError(f"the {mart.name} dashboard queries read views the mart lacks: "
+                         f"{', '.join(missing)}")
+    return list(spec.queries)
 
 
 def by_view(queries: list[DashboardQuery]) -> dict[str, list[DashboardQuery]]:
@@ -129,34 +29,33 @@ def by_view(queries: list[DashboardQuery]) -> dict[str, list[DashboardQuery]]:
     return grouped
 
 
-def pick_parameters(ctx: BenchContext, mart: Mart) -> dict[str, Any]:
-    """Deterministic parameters from the views: the state with most stores, the best-selling
-    brand, that state's top store by revenue and that store's best-selling product."""
-    stores = mart.view("mv_store_performance").qualified
-    velocity = mart.view("mv_sku_velocity").qualified
+@dataclass(frozen=True)
+class MartViews:
+    """The built views as a parameter picker sees them (`spec.ViewReader`)."""
 
-    def first(sql: str, params: tuple[Any, ...] = ()) -> Any:
-        with ctx.cursor() as cur:
-            cur.execute(sql, params)
-            row = cur.fetchone()
-            return row[0] if row else None
+    ctx: BenchContext
+    mart: Mart
 
-    state = first(f"select state_code from {stores} where state_code is not null"
-                  " group by 1 order by count(*) desc, 1 limit 1")
-    brand = first(f"select brand_name from {velocity} where brand_name is not null"
-                  " group by 1 order by sum(total_units_30d) desc nulls last, 1 limit 1")
-    store = first(f"select dispensary_id from {stores} where state_code = %s"
-                  " order by total_revenue_30d desc, dispensary_id limit 1", (state,))
-    product = first(f"select product_id from {velocity} where dispensary_id = %s"
-                    " order by total_units_30d desc nulls last, product_id limit 1", (store,))
-    return {
-        "state": state if state is not None else "",
-        "brand": brand if brand is not None else "",
-        "store": store if store is not None else 0,
-        "product": product if product is not None else "",
-        "stock_out_days": 7,
-        "oos_days": 3,
-    }
+    def relation(self, view: str) -> str:
+        return self.mart.view(view).qualified
+
+    def first(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        return self.ctx.scalar(sql, tuple(params))
+
+
+def pick_parameters(ctx: BenchContext, mart: Mart, spec: BenchSpec) -> dict[str, Any]:
+    """The spec's parameters; each query's placeholders must all be among them."""
+    params = spec.pick_parameters(MartViews(ctx, mart))
+    missing = sorted({name for query in spec.queries for name in placeholders(query.sql)}
+                     - set(params))
+    if missing:
+        raise BenchError(f"the {mart.name} bench picks no value for {', '.join(missing)}")
+    return params
+
+
+def placeholders(sql: str) -> set[str]:
+    """The psycopg2 named placeholders of `sql` (`%(name)s`)."""
+    return set(re.findall(r"%\((\w+)\)s", sql))
 
 
 def normalise_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -170,7 +69,3 @@ def normalise_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         return v
 
     return [tuple(value(v) for v in row) for row in rows]
-
-
-def describe_parameters(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items())

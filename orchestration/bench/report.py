@@ -1,8 +1,14 @@
-"""The benchmark's results as rich tables and as a JSON file."""
+"""The benchmark's results as rich tables and as a JSON file.
+
+A results file holds one section per mart (`marts.<mart>`); a file of `bench_version` 1 (one
+mart, before marts were plug-ins, e.g. `bench/results/M-reference.json`) is one such section
+itself. `mart_sections` reads either, so old and new runs render and compare alike.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +17,31 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from orchestration.bench.targets import wholly_out_of_reach
+from orchestration.bench.targets import TARGET_SCALE, THRESHOLDS, wholly_out_of_reach
+
+
+def mart_sections(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Each mart's section by mart name, from a results file of either version."""
+    marts = results.get("marts")
+    if isinstance(marts, Mapping):
+        return {str(name): section for name, section in marts.items()}
+    return {str(results.get("mart")): results}
+
+
+def size_key(data: Mapping[str, Any]) -> str | None:
+    """The key of the data-size figure (the probe table's name) in a `data` section."""
+    probe = data.get("probe_table")
+    if probe:
+        return str(probe).rpartition(".")[2]
+    # A version-1 file has no probe_table: its size is the one count among the keys.
+    known = {"reloaded", "load_seconds", "previous", "scale", "seed", "ends_at", "data_age_hours"}
+    return next((k for k, v in data.items() if k not in known and isinstance(v, int)), None)
+
+
+def _limit(results: Mapping[str, Any], target_id: str) -> str:
+    """A target's threshold in this section (the mart's own, if it has one), as text."""
+    value = _targets_by_id(results).get(target_id, {}).get("threshold", THRESHOLDS[target_id])
+    return f"{value:g}"
 
 
 def write_json(results: Mapping[str, Any], path: Path) -> None:
@@ -62,10 +92,12 @@ def _targets_by_id(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 def header(results: Mapping[str, Any]) -> Text:
     machine = results.get("machine", {})
     data = results.get("data", {})
+    key = size_key(data)
+    size = f"{_num(data.get(key))} {key.replace('_', ' ')}, " if key else ""
     settings = machine.get("postgres_settings", {})
     lines = [
-        f"Benchmark of the {results.get('mart', 'retail')} mart at scale {results.get('scale')}"
-        f" ({_num(data.get('inventory_snapshots'))} inventory snapshots, seed {data.get('seed')},"
+        f"Benchmark of the {results.get('mart')} mart at scale {results.get('scale')}"
+        f" ({size}seed {data.get('seed')},"
         f" data {data.get('data_age_hours')} h old){' [quick]' if results.get('quick') else ''}",
         f"Machine: {machine.get('cpu_cores')} cores ({machine.get('cpu_model')}),"
         f" {machine.get('memory_gib')} GiB; PostgreSQL {machine.get('postgres_version')}"
@@ -74,8 +106,9 @@ def header(results: Mapping[str, Any]) -> Text:
         f" jit {settings.get('jit')}); load average {machine.get('load_average_at_start')}"
         f" -> {machine.get('load_average_at_end')}",
     ]
-    if results.get("scale") != "M":
-        lines.append("Targets are defined at scale M; at other scales they are indicative.")
+    if results.get("scale") != TARGET_SCALE:
+        lines.append(f"Targets are defined at scale {TARGET_SCALE}; at other scales they are"
+                     " indicative.")
     return Text("\n".join(lines))
 
 
@@ -89,7 +122,8 @@ def refresh_table(results: Mapping[str, Any]) -> Table | None:
                          f" dbt = the materialization's refresh log, median of {runs} runs;"
                          " whole mart: first start to last end)"))
     for column in ("view", "rows", "strategy", "floor", "concurrent", "x floor", "plain", "x floor",
-                   "rebuild", "x floor", "dbt", "configured <= 1.5x floor"):
+                   "rebuild", "x floor", "dbt",
+                   f"configured <= {_limit(results, 'refresh_vs_floor')}x floor"):
         table.add_column(column, justify="left" if column in ("view", "strategy") else "right")
     for name, view in section["views"].items():
         table.add_row(name, _num(view["rows"]), view.get("strategy", "-"), _num(view["floor_seconds"]),
@@ -145,7 +179,9 @@ def availability_table(results: Mapping[str, Any]) -> Table | None:
              f"{_num(concurrent.get('refresh_wall_seconds'), 1)} s; plain = blocking REFRESH, "
              f"{_num(plain.get('refresh_wall_seconds'), 1)} s")
     table = Table(title=title)
-    for column in ("view", "reads", "p50", "p99", "max", "errors", "<= 50 ms, 0 err",
+    for column in ("view", "reads", "p50", "p99", "max", "errors",
+                   f"<= {_limit(results, 'read_max_latency_ms')} ms, "
+                   f"{_limit(results, 'read_errors')} err",
                    "plain reads", "plain p50", "plain p99", "plain max", "plain errors"):
         table.add_column(column, justify="left" if column == "view" else "right")
     targets = _targets_by_id(results)
@@ -171,7 +207,8 @@ def dashboard_table(results: Mapping[str, Any]) -> Table | None:
     table = Table(title=(f"Dashboard queries (ms; {section['view_runs']} runs on the views, "
                          f"{section['raw_runs']} over the raw tables)"))
     for column in ("query", "view", "rows", "p50", "p95", "raw p50", "speed-up", "index",
-                   "same rows", "p95 <= 5", ">= 100x"):
+                   "same rows", f"p95 <= {_limit(results, 'dashboard_p95_ms')}",
+                   f">= {_limit(results, 'dashboard_speedup')}x"):
         table.add_column(column, justify="left" if column in ("query", "view") else "right")
     targets = _targets_by_id(results)
     p95 = targets.get("dashboard_p95_ms", {}).get("details", {})
@@ -216,17 +253,18 @@ def scaling_table(results: Mapping[str, Any]) -> Table | None:
         return None
     table = Table(title=(f"Scaling: whole-mart concurrent refresh; log-log slope {section.get('slope')}"
                          f" (floors {section.get('floor_slope')}, fresh build {section.get('build_slope')})"))
-    for column in ("scale", "snapshots", "whole refresh s", "floors s", "fresh build s"):
+    key = size_key(results.get("data") or {}) or "rows"
+    for column in ("scale", key.replace("_", " "), "whole refresh s", "floors s", "fresh build s"):
         table.add_column(column, justify="left" if column == "scale" else "right")
     for point in section.get("points", []):
-        table.add_row(str(point["scale"]), _num(point["inventory_snapshots"]),
+        table.add_row(str(point["scale"]), _num(point.get(key)),
                       _num(point["whole_refresh_seconds"], 2), _num(point["floor_seconds"], 2),
                       _num(point.get("build_sql_seconds"), 2))
     return table
 
 
 def targets_table(results: Mapping[str, Any]) -> Table:
-    table = Table(title=f"Targets (defined at scale M; this run: {results.get('scale')})")
+    table = Table(title=f"Targets (defined at scale {TARGET_SCALE}; this run: {results.get('scale')})")
     for column in ("target", "worst value", "threshold", "status"):
         table.add_column(column, justify="left" if column == "target" else "right")
     for target in results.get("targets", []):
@@ -248,10 +286,21 @@ def out_of_reach_text(results: Mapping[str, Any]) -> Text | None:
 
 
 def render(results: Mapping[str, Any]) -> RenderableType:
-    parts: list[RenderableType] = [header(results)]
+    """Every mart's tables, one mart after the other."""
+    return Group(*(render_mart(section) for section in mart_sections(results).values()))
+
+
+def render_mart(results: Mapping[str, Any]) -> RenderableType:
+    """One mart's section: its header, tables, targets and errors."""
+    parts: list[RenderableType] = []
+    if "machine" in results:
+        parts.append(header(results))
+    else:
+        parts.append(Text(f"Benchmark of the {results.get('mart')} mart: stopped", style="red"))
     for part in (refresh_table(results), breakdown_table(results), availability_table(results),
                  dashboard_table(results), overhead_text(results), scaling_table(results),
-                 targets_table(results), out_of_reach_text(results)):
+                 targets_table(results) if "targets" in results else None,
+                 out_of_reach_text(results)):
         if part is not None:
             parts.append(part)
     for name, error in (results.get("errors") or {}).items():
@@ -274,7 +323,8 @@ def _md_mark(item: Mapping[str, Any]) -> str:
 
 
 def markdown(results: Mapping[str, Any]) -> str:
-    """The figures and targets as Markdown tables (for bench/results/README.md)."""
+    """One mart's figures and targets as Markdown tables (for bench/results/README.md); takes a
+    mart's section (`mart_sections(results)[mart]`)."""
     lines: list[str] = [header(results).plain, ""]
     targets = _targets_by_id(results)
     refresh = _section(results, "refresh_cost")
@@ -294,7 +344,8 @@ def markdown(results: Mapping[str, Any]) -> str:
                      _md_mark(targets.get("whole_refresh_vs_floor", {}))])
         lines += [f"Refresh cost (s, warm, median of {refresh['reps']})", ""]
         lines += _md_table(["view", "rows", "strategy", "floor", "concurrent", "x floor", "plain",
-                            "rebuild", "dbt (log)", "<= 1.5x floor"], rows)
+                            "rebuild", "dbt (log)",
+                            f"<= {_limit(results, 'refresh_vs_floor')}x floor"], rows)
         steps = [[name, _num(v["floor_seconds"]), _num(b.get("fill_seconds")),
                   _num(b.get("duplicate_check_seconds")), _num(b.get("diff_seconds")),
                   _num(b.get("analyze_seconds")), _num(b.get("delete_seconds")),
@@ -337,12 +388,14 @@ def markdown(results: Mapping[str, Any]) -> str:
         lines += [overhead.plain, ""]
     scaling = results.get("scaling")
     if isinstance(scaling, Mapping) and scaling.get("enabled"):
-        rows = [[str(p["scale"]), _num(p["inventory_snapshots"]), _num(p["whole_refresh_seconds"], 2),
+        key = size_key(results.get("data") or {}) or "rows"
+        rows = [[str(p["scale"]), _num(p.get(key)), _num(p["whole_refresh_seconds"], 2),
                  _num(p["floor_seconds"], 2), _num(p.get("build_sql_seconds"), 2)]
                 for p in scaling.get("points", [])]
         lines += [f"Scaling (log-log slope {scaling.get('slope')}; floors {scaling.get('floor_slope')},"
                   f" fresh build {scaling.get('build_slope')})", ""]
-        lines += _md_table(["scale", "snapshots", "whole refresh s", "floors s", "fresh build s"], rows)
+        lines += _md_table(["scale", key.replace("_", " "), "whole refresh s", "floors s",
+                            "fresh build s"], rows)
     rows = [[t["target"] + (" (informational)" if t["informational"] else ""), _num(t["value"], 2),
              f"{t['comparison']} {t['threshold']:g}", _md_mark(t)]
             for t in results.get("targets", [])]
@@ -352,3 +405,25 @@ def markdown(results: Mapping[str, Any]) -> str:
     if unreachable is not None:
         lines += ["", *("* " + line.strip() for line in unreachable.plain.splitlines()[1:])]
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m orchestration.bench.report FILE [MART]`: a results file's Markdown tables, of
+    either version (so a new run's tables diff against `bench/results/M-reference.json`'s)."""
+    args = sys.argv[1:] if argv is None else argv
+    if not 1 <= len(args) <= 2:
+        print("usage: python -m orchestration.bench.report FILE [MART]", file=sys.stderr)
+        return 2
+    sections = mart_sections(json.loads(Path(args[0]).read_text(encoding="utf-8")))
+    chosen = [args[1]] if len(args) == 2 else list(sections)
+    unknown = [name for name in chosen if name not in sections]
+    if unknown:
+        print(f"{args[0]} has no mart {unknown[0]!r} (it has {', '.join(sections)})",
+              file=sys.stderr)
+        return 2
+    print("\n\n".join(markdown(sections[name]) for name in chosen))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

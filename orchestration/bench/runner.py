@@ -1,15 +1,18 @@
-"""The benchmark from start to end: data, build, measurements, targets, report.
+"""The benchmark from start to end: per mart, data, build, measurements, targets; then the report.
 
-Scaling points smaller than the benchmark's scale are measured first and larger ones last, so
-the data is loaded once per scale and the benchmark's own scale is measured in between. Each
-section that fails is recorded under `errors` and the others still run.
+The marts run one after the other, each with its plug-in's `BenchSpec`; the results hold one
+section per mart (`marts.<mart>`, the shape of a one-mart file of `bench_version` 1). Within a
+mart, scaling points smaller than the benchmark's scale are measured first and larger ones
+last, so the data is loaded once per scale and the benchmark's own scale is measured in
+between. Each section that fails is recorded under the mart's `errors` (and the run's, as
+`<mart>.<section>`) and the others still run.
 """
 
 from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,9 +32,13 @@ from orchestration.bench.build import build_mart
 from orchestration.bench.context import BenchContext
 from orchestration.bench.mart import Mart, compile_mart
 from orchestration.bench.report import write_json
+from orchestration.bench.spec import BenchSpec
+from orchestration.core.marts import MartError, MartPlugin, select
 
 SECTIONS = ("refresh_cost", "dashboard", "availability", "orchestration_overhead")
-MART = "retail"
+BENCH_VERSION = 2
+# The shape of one mart's section: a whole results file before marts were plug-ins.
+MART_SECTION_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,30 @@ class Plan:
     explain: bool
     dbt_contrast: bool
     sections: list[str]
+
+
+def bench_marts(names: list[str] | None, project_dir: Path | None = None) -> list[MartPlugin]:
+    """The marts to bench: those named (each must have a bench), else every mart with one.
+
+    MartError (a ValueError) names the marts there are, or those with a bench."""
+    plugins = select(names, project_dir)
+    benched = [p for p in plugins if p.bench is not None]
+    without = [p.name for p in plugins if p.bench is None]
+    if names and without:
+        others = ", ".join(p.name for p in select(None, project_dir) if p.bench is not None)
+        raise MartError(f"no bench for mart {', '.join(map(repr, without))}: its plug-in sets no"
+                        f" `bench` (marts with one: {others or 'none'})")
+    if not benched:
+        raise MartError("no mart's plug-in sets a `bench` (orchestration/marts/<mart>/bench.py)")
+    for plugin in benched:
+        if not isinstance(plugin.bench, BenchSpec):
+            raise MartError(f"the {plugin.name} mart's `bench` is a {type(plugin.bench).__name__},"
+                            " not an orchestration.bench.spec.BenchSpec")
+        if plugin.simulator is None:
+            raise MartError(f"the {plugin.name} mart has a bench but no demo-data simulator to"
+                            " load its data")
+        targets.thresholds(plugin.bench.thresholds)
+    return benched
 
 
 def plan(options: BenchOptions) -> Plan:
@@ -108,15 +139,16 @@ def _guard(results: dict[str, Any], name: str, ctx: BenchContext, work: Callable
         value = work()
     except Exception as error:
         message = f"{type(error).__name__}: {error}"
-        ctx.say(f"[red]{name} failed:[/red] {message}")
-        (ctx.work_dir / f"error-{name}.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        ctx.say(f"[red]{results['mart']} {name} failed:[/red] {message}")
+        (ctx.work_dir / f"error-{results['mart']}-{name}.txt").write_text(
+            traceback.format_exc(), encoding="utf-8")
         results.setdefault("errors", {})[name] = message
         return None
     results[name] = value
     return value
 
 
-def _bench_scale_point(results: dict[str, Any], scale: str) -> dict[str, Any] | None:
+def _bench_scale_point(results: dict[str, Any], scale: str, size_key: str) -> dict[str, Any] | None:
     refresh = results.get("refresh_cost")
     if not isinstance(refresh, dict) or "total" not in refresh:
         return None
@@ -124,7 +156,7 @@ def _bench_scale_point(results: dict[str, Any], scale: str) -> dict[str, Any] | 
     fresh = build.get("actions") == ["create"]
     return {
         "scale": scale,
-        "inventory_snapshots": results["data"]["inventory_snapshots"],
+        size_key: results["data"][size_key],
         "load_seconds": results["data"].get("load_seconds"),
         "build_wall_seconds": build.get("wall_seconds"),
         "build_sql_seconds": build.get("sql_seconds") if fresh else None,
@@ -136,42 +168,27 @@ def _bench_scale_point(results: dict[str, Any], scale: str) -> dict[str, Any] | 
     }
 
 
-def run_bench(ctx: BenchContext, options: BenchOptions, json_path: Path | None = None) -> dict[str, Any]:
-    started = time.perf_counter()
-    chosen = plan(options)
-    results: dict[str, Any] = {
-        "bench_version": 1,
-        "mart": MART,
-        "scale": chosen.scale,
-        "quick": options.quick,
-        "options": {**asdict(options), "skip": list(options.skip)},
-        "plan": asdict(chosen),
-        "machine": machine.collect(ctx),
-    }
-    ctx.say(f"benchmark of the {MART} mart at scale {chosen.scale}"
-            f"{' (quick)' if options.quick else ''}; work directory {ctx.work_dir}")
-    mart: Mart = compile_mart(ctx, MART)
-    results["views"] = mart.names
-
-    bench_size = data.scale_size(chosen.scale)
-    before = [p for p in chosen.scaling_points if data.scale_size(p) < bench_size]
-    after = [p for p in chosen.scaling_points if data.scale_size(p) > bench_size]
-    points: list[dict[str, Any]] = []
-    for point in before:
+def _scaling_points(results: dict[str, Any], ctx: BenchContext, plugin: MartPlugin, mart: Mart,
+                    scales: list[str], options: BenchOptions, reps: int) -> list[dict[str, Any]]:
+    """Measure the mart at each of `scales` (each a load and a fresh build)."""
+    points = []
+    for point in scales:
         measured = _guard(results, f"scaling_{point}", ctx,
-                          lambda p=point: scaling.measure_point(ctx, mart, p, options.seed,
-                                                                chosen.scaling_reps))
+                          lambda p=point: scaling.measure_point(ctx, plugin, mart, p, options.seed,
+                                                                reps))
         if measured:
             points.append(measured)
         results.pop(f"scaling_{point}", None)
+    return points
 
-    results["data"] = data.ensure_scale(ctx, chosen.scale, options.seed, force=options.reload)
-    results["build"] = build_mart(ctx, mart, fresh=bool(results["data"]["reloaded"]))
-    found = queries.queries_for(mart)
-    params = queries.pick_parameters(ctx, mart)
+
+def _measure(results: dict[str, Any], ctx: BenchContext, mart: Mart, spec: BenchSpec,
+             options: BenchOptions, chosen: Plan) -> None:
+    """The sections at the benchmark's scale, on the built mart."""
+    found = queries.queries_for(mart, spec)
+    params = queries.pick_parameters(ctx, mart, spec)
     results["parameters"] = params
-    ctx.say("parameters: " + queries.describe_parameters(params))
-
+    ctx.say("parameters: " + spec.describe(params))
     if "refresh_cost" in chosen.sections:
         _guard(results, "refresh_cost", ctx, lambda: refresh_cost.measure(
             ctx, mart, chosen.refresh_reps, breakdown=chosen.profile, explain=chosen.explain,
@@ -193,20 +210,45 @@ def run_bench(ctx: BenchContext, options: BenchOptions, json_path: Path | None =
         _guard(results, "orchestration_overhead", ctx,
                lambda: overhead.measure(ctx, mart, dbt_contrast=chosen.dbt_contrast))
 
+
+def run_mart(ctx: BenchContext, plugin: MartPlugin, options: BenchOptions,
+             chosen: Plan) -> dict[str, Any]:
+    """One mart's section of the results."""
+    spec: BenchSpec = plugin.bench
+    size_key = data.size_key(plugin)
+    results: dict[str, Any] = {
+        "bench_version": MART_SECTION_VERSION,
+        "mart": plugin.name,
+        "scale": chosen.scale,
+        "quick": options.quick,
+        "options": {**asdict(options), "skip": list(options.skip)},
+        "plan": asdict(chosen),
+        "machine": machine.collect(ctx),
+    }
+    ctx.say(f"benchmark of the {plugin.name} mart at scale {chosen.scale}"
+            f"{' (quick)' if options.quick else ''}; work directory {ctx.work_dir}")
+    mart: Mart = compile_mart(ctx, plugin.name)
+    results["views"] = mart.names
+
+    here = data.scale_order(chosen.scale)
+    before = [p for p in chosen.scaling_points if data.scale_order(p) < here]
+    after = [p for p in chosen.scaling_points if data.scale_order(p) > here]
+    points = _scaling_points(results, ctx, plugin, mart, before, options, chosen.scaling_reps)
+
+    results["data"] = data.ensure_scale(ctx, plugin, chosen.scale, options.seed,
+                                        force=options.reload)
+    results["build"] = build_mart(ctx, mart, fresh=bool(results["data"]["reloaded"]),
+                                  sources=data.read_schemas(plugin))
+    _measure(results, ctx, mart, spec, options, chosen)
+
     if chosen.scaling:
         if chosen.scale in chosen.scaling_points:
-            here = _bench_scale_point(results, chosen.scale)
-            if here is not None:
-                points.append(here)
-        for point in after:
-            measured = _guard(results, f"scaling_{point}", ctx,
-                              lambda p=point: scaling.measure_point(ctx, mart, p, options.seed,
-                                                                    chosen.scaling_reps))
-            if measured:
-                points.append(measured)
-            results.pop(f"scaling_{point}", None)
-        points.sort(key=lambda p: p["inventory_snapshots"])
-        results["scaling"] = {"enabled": True, "points": points, **scaling.fit(points),
+            point = _bench_scale_point(results, chosen.scale, size_key)
+            if point is not None:
+                points.append(point)
+        points += _scaling_points(results, ctx, plugin, mart, after, options, chosen.scaling_reps)
+        points.sort(key=lambda p: p[size_key])
+        results["scaling"] = {"enabled": True, "points": points, **scaling.fit(points, size_key),
                               "method": "sum over the views of the median concurrent refresh "
                                         "(REFRESH CONCURRENTLY + count), warm, after a rebuild "
                                         "of the mart at each scale"}
@@ -216,9 +258,45 @@ def run_bench(ctx: BenchContext, options: BenchOptions, json_path: Path | None =
     else:
         results["scaling"] = {"enabled": False, "slope": None, "points": []}
 
-    results["targets"] = targets.evaluate(results)
+    results["targets"] = targets.evaluate(results, spec.thresholds)
     results["targets_tally"] = targets.tally(results["targets"])
     results["machine"]["load_average_at_end"] = machine.load_average()
+    return results
+
+
+def _run_mart_guarded(ctx: BenchContext, plugin: MartPlugin, options: BenchOptions,
+                      chosen: Plan) -> dict[str, Any]:
+    """`run_mart`, or (when it stops: dbt cannot compile the mart, a view is missing ...) a
+    section with only the error, so the other marts are still measured."""
+    try:
+        return run_mart(ctx, plugin, options, chosen)
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        ctx.say(f"[red]the {plugin.name} mart's benchmark stopped:[/red] {message}")
+        (ctx.work_dir / f"error-{plugin.name}.txt").write_text(traceback.format_exc(),
+                                                               encoding="utf-8")
+        return {"bench_version": MART_SECTION_VERSION, "mart": plugin.name,
+                "scale": chosen.scale, "quick": options.quick, "errors": {"bench": message}}
+
+
+def run_bench(ctx: BenchContext, options: BenchOptions, json_path: Path | None = None,
+              marts: Sequence[MartPlugin] | None = None) -> dict[str, Any]:
+    """Bench each mart (default: every mart with a bench); the results, also written as JSON."""
+    started = time.perf_counter()
+    chosen = plan(options)
+    plugins = list(marts) if marts is not None else bench_marts(None, ctx.project_dir)
+    results: dict[str, Any] = {"bench_version": BENCH_VERSION, "scale": chosen.scale,
+                               "quick": options.quick, "marts": {}}
+    for plugin in plugins:
+        mart_started = time.perf_counter()
+        section = _run_mart_guarded(ctx, plugin, options, chosen)
+        section["duration_seconds"] = round(time.perf_counter() - mart_started, 1)
+        results["marts"][plugin.name] = section
+        for name, message in (section.get("errors") or {}).items():
+            results.setdefault("errors", {})[f"{plugin.name}.{name}"] = message
+        if json_path is not None:
+            # After each mart, so a long run keeps what it measured if a later mart fails.
+            write_json(results, json_path)
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
     if json_path is not None:
         write_json(results, json_path)

@@ -2,8 +2,8 @@
 
 At each scale: load it, build the mart, then the whole-mart refresh time = the sum over the
 views of the median concurrent refresh (REFRESH CONCURRENTLY + count, as the materialization
-runs it), plus the sum of the views' floors. The slope of log(time) against log(snapshot rows)
-by least squares says how it grows: 1 is linear.
+runs it), plus the sum of the views' floors. The slope of log(time) against log(data size) (the
+rows of the mart's probe table, see `data`) by least squares says how it grows: 1 is linear.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from orchestration.bench.context import BenchContext
 from orchestration.bench.mart import Mart
 from orchestration.bench.refresh_cost import execution_ms, refresh_round
 from orchestration.bench.stats import loglog_slope, median
+from orchestration.core.marts import MartPlugin
 
 BASE_POINTS = ("S", "M/4", "M/2", "M")
 
@@ -47,24 +48,27 @@ def mart_refresh(ctx: BenchContext, mart: Mart, reps: int) -> dict[str, Any]:
             "views_refresh_seconds": per_view, "views_floor_seconds": floors}
 
 
-def measure_point(ctx: BenchContext, mart: Mart, scale: str, seed: int, reps: int) -> dict[str, Any]:
-    ctx.say(f"scaling: scale {scale}")
-    loaded = data.ensure_scale(ctx, scale, seed)
-    build = build_mart(ctx, mart, fresh=True)
+def measure_point(ctx: BenchContext, plugin: MartPlugin, mart: Mart, scale: str, seed: int,
+                  reps: int) -> dict[str, Any]:
+    ctx.say(f"scaling: the {plugin.name} mart at scale {scale}")
+    loaded = data.ensure_scale(ctx, plugin, scale, seed)
+    build = build_mart(ctx, mart, fresh=True, sources=data.read_schemas(plugin))
     refresh = mart_refresh(ctx, mart, reps)
-    ctx.say(f"  scale {scale}: {loaded['inventory_snapshots']:,} snapshots, whole refresh "
+    key = data.size_key(plugin)
+    ctx.say(f"  scale {scale}: {loaded[key]:,} rows in {loaded['probe_table']}, whole refresh "
             f"{refresh['whole_refresh_seconds']:.2f} s (floors {refresh['floor_seconds']:.2f} s)")
-    return {"scale": data.scale_name(scale), "inventory_snapshots": loaded["inventory_snapshots"],
+    return {"scale": data.scale_name(scale), key: loaded[key],
             "load_seconds": loaded["load_seconds"], "build_wall_seconds": build["wall_seconds"],
             "build_sql_seconds": build["sql_seconds"], **refresh}
 
 
-def fit(results: list[dict[str, Any]]) -> dict[str, Any]:
-    xs = [float(p["inventory_snapshots"]) for p in results]
+def fit(results: list[dict[str, Any]], size_key: str) -> dict[str, Any]:
+    """Log-log slopes of the points' times against their data size (`size_key`)."""
+    xs = [float(p[size_key]) for p in results]
     slope = loglog_slope(xs, [float(p["whole_refresh_seconds"]) for p in results])
     floor_slope = loglog_slope(xs, [float(p["floor_seconds"]) for p in results])
     built = [p for p in results if p.get("build_sql_seconds")]
-    build_slope = loglog_slope([float(p["inventory_snapshots"]) for p in built],
+    build_slope = loglog_slope([float(p[size_key]) for p in built],
                                [float(p["build_sql_seconds"]) for p in built])
     return {
         "slope": round(slope, 3) if slope is not None else None,

@@ -8,6 +8,9 @@ index when the index plan (sequential scans disabled) measures no faster; an hou
 first SQL statement starts after the whole overhead allowance, although dbt started from the
 previous run's parse, cannot add less: Python, Dagster and dbt start in new processes first.
 `met_where_reachable` then says whether every other item is met.
+
+The thresholds are the issue's, the same for every mart; a mart whose figure differs says so
+in its `BenchSpec.thresholds` (by target id), and the evaluation uses that one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,27 @@ DASHBOARD_P95_MS = 5.0
 DASHBOARD_SPEEDUP = 100.0
 OVERHEAD_SECONDS = 5.0
 SCALING_SLOPE = 1.1
+INDEX_USE = 1.0
+THRESHOLDS: dict[str, float] = {
+    "refresh_vs_floor": REFRESH_VS_FLOOR,
+    "whole_refresh_vs_floor": REFRESH_VS_FLOOR,
+    "read_errors": READ_ERRORS,
+    "read_max_latency_ms": READ_MAX_MS,
+    "dashboard_p95_ms": DASHBOARD_P95_MS,
+    "dashboard_speedup": DASHBOARD_SPEEDUP,
+    "orchestration_overhead_seconds": OVERHEAD_SECONDS,
+    "scaling_slope": SCALING_SLOPE,
+    "dashboard_index_use": INDEX_USE,
+}
+
+
+def thresholds(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The issue's thresholds with a mart's own figures over them; ValueError for an unknown id."""
+    unknown = sorted(set(overrides or {}) - set(THRESHOLDS))
+    if unknown:
+        raise ValueError(f"unknown target id(s) {', '.join(unknown)}: the targets are "
+                         f"{', '.join(THRESHOLDS)}")
+    return {**THRESHOLDS, **{k: float(v) for k, v in (overrides or {}).items()}}
 
 
 def _target(
@@ -56,15 +80,16 @@ def _target(
                 item["met"] or "out_of_reach" in item for item in per_item.values())}
 
 
-def speedup_out_of_reach(queries: Mapping[str, Any]) -> dict[str, str]:
-    """Queries whose raw median is under 100 times reading back their bare answer."""
+def speedup_out_of_reach(queries: Mapping[str, Any],
+                         speedup: float = DASHBOARD_SPEEDUP) -> dict[str, str]:
+    """Queries whose raw median is under `speedup` times reading back their bare answer."""
     return {name: (f"raw {q['raw_ms']['p50']} ms is only {q['best_speedup']}x the fastest "
                    f"measured return of its answer (its rows read back from a temporary table: "
                    f"{q.get('answer_floor_ms', {}).get('p50')} ms; the view: "
                    f"{q.get('view_ms', {}).get('p50')} ms): no view can be "
-                   f"{DASHBOARD_SPEEDUP:g}x faster")
+                   f"{speedup:g}x faster")
             for name, q in queries.items()
-            if q.get("best_speedup") is not None and q["best_speedup"] < DASHBOARD_SPEEDUP}
+            if q.get("best_speedup") is not None and q["best_speedup"] < speedup}
 
 
 def index_out_of_reach(queries: Mapping[str, Any]) -> dict[str, str]:
@@ -81,10 +106,11 @@ def index_out_of_reach(queries: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def overhead_out_of_reach(overhead: Mapping[str, Any]) -> dict[str, str]:
+def overhead_out_of_reach(overhead: Mapping[str, Any],
+                          allowance: float = OVERHEAD_SECONDS) -> dict[str, str]:
     """The hourly run when its start-up alone, before any SQL, exceeds the allowance."""
     before = overhead.get("seconds_to_first_dbt_node")
-    if before is None or before <= OVERHEAD_SECONDS or overhead.get("full_reparse") is not False:
+    if before is None or before <= allowance or overhead.get("full_reparse") is not False:
         return {}
     return {"hourly": (f"the run's first SQL statement starts {before} s after the command "
                        f"(Python and Dagster start-up {overhead.get('seconds_to_dbt')} s, then dbt's "
@@ -97,7 +123,10 @@ def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return section if isinstance(section, Mapping) and "error" not in section else {}
 
 
-def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+def evaluate(results: Mapping[str, Any],
+             overrides: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+    """Every target on one mart's results, with the mart's own thresholds (`overrides`)."""
+    limit = thresholds(overrides)
     refresh = _section(results, "refresh_cost")
     views = refresh.get("views", {})
     concurrent = _section(_section(results, "availability"), "concurrent").get("views", {})
@@ -107,29 +136,46 @@ def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     total = refresh.get("total", {})
     targets = [
         _target("refresh_vs_floor",
-                "each view's refresh (concurrent, or swap where configured) <= 1.5x its floor",
-                REFRESH_VS_FLOOR, "<=", {n: v.get("configured_vs_floor") for n, v in views.items()}, max),
+                "each view's refresh (concurrent, or swap where configured) <= "
+                f"{limit['refresh_vs_floor']:g}x its floor",
+                limit["refresh_vs_floor"], "<=",
+                {n: v.get("configured_vs_floor") for n, v in views.items()}, max),
         _target("whole_refresh_vs_floor",
-                "whole mart refresh through the materialization (elapsed) <= 1.5x the sum of floors",
-                REFRESH_VS_FLOOR, "<=",
+                "whole mart refresh through the materialization (elapsed) <= "
+                f"{limit['whole_refresh_vs_floor']:g}x the sum of floors",
+                limit["whole_refresh_vs_floor"], "<=",
                 {"mart": total.get("materialization_vs_floor")} if total else {}, max),
-        _target("read_errors", "0 read errors on every view during the concurrent refresh",
-                READ_ERRORS, "<=", {n: v.get("errors") for n, v in concurrent.items()}, max),
-        _target("read_max_latency_ms", "max read latency <= 50 ms on every view during the refresh",
-                READ_MAX_MS, "<=",
+        _target("read_errors",
+                f"{limit['read_errors']:g} read errors on every view during the concurrent refresh",
+                limit["read_errors"], "<=", {n: v.get("errors") for n, v in concurrent.items()},
+                max),
+        _target("read_max_latency_ms",
+                f"max read latency <= {limit['read_max_latency_ms']:g} ms on every view during "
+                "the refresh",
+                limit["read_max_latency_ms"], "<=",
                 {n: v.get("latency_ms", {}).get("max") for n, v in concurrent.items()}, max),
-        _target("dashboard_p95_ms", "dashboard p95 <= 5 ms on the views", DASHBOARD_P95_MS, "<=",
+        _target("dashboard_p95_ms",
+                f"dashboard p95 <= {limit['dashboard_p95_ms']:g} ms on the views",
+                limit["dashboard_p95_ms"], "<=",
                 {n: q.get("view_ms", {}).get("p95") for n, q in queries.items()}, max),
-        _target("dashboard_speedup", "dashboard >= 100x faster than raw", DASHBOARD_SPEEDUP, ">=",
+        _target("dashboard_speedup",
+                f"dashboard >= {limit['dashboard_speedup']:g}x faster than raw",
+                limit["dashboard_speedup"], ">=",
                 {n: q.get("speedup") for n, q in queries.items()}, min,
-                out_of_reach=speedup_out_of_reach(queries)),
-        _target("orchestration_overhead_seconds", "orchestration overhead <= 5 s", OVERHEAD_SECONDS,
-                "<=", {"hourly": overhead.get("overhead_seconds")}, max,
-                out_of_reach=overhead_out_of_reach(overhead)),
-        _target("scaling_slope", "scaling slope (log-log, time vs snapshots) <= 1.1", SCALING_SLOPE,
-                "<=", {"mart": scaling.get("slope")} if scaling.get("enabled") else {}, max),
+                out_of_reach=speedup_out_of_reach(queries, limit["dashboard_speedup"])),
+        _target("orchestration_overhead_seconds",
+                f"orchestration overhead <= {limit['orchestration_overhead_seconds']:g} s",
+                limit["orchestration_overhead_seconds"], "<=",
+                {"hourly": overhead.get("overhead_seconds")}, max,
+                out_of_reach=overhead_out_of_reach(overhead,
+                                                   limit["orchestration_overhead_seconds"])),
+        _target("scaling_slope",
+                f"scaling slope (log-log, time vs data size) <= {limit['scaling_slope']:g}",
+                limit["scaling_slope"], "<=",
+                {"mart": scaling.get("slope")} if scaling.get("enabled") else {}, max),
         _target("dashboard_index_use", "every dashboard query on a view reads through an index",
-                1.0, ">=", {n: float(bool(q.get("uses_index"))) for n, q in queries.items()}, min,
+                limit["dashboard_index_use"], ">=",
+                {n: float(bool(q.get("uses_index"))) for n, q in queries.items()}, min,
                 informational=True, out_of_reach=index_out_of_reach(queries)),
     ]
     return targets

@@ -7,6 +7,8 @@ docs/retail-mart.md.
 from pathlib import Path
 
 from orchestration.core.marts import MartPlugin
+from orchestration.marts.retail.bench import BENCH
 from orchestration.marts.retail.simulation import SIMULATOR
 
-MART = MartPlugin(name="retail", directory=Path(__file__).resolve().parent, simulator=SIMULATOR)
+MART = MartPlugin(name="retail", directory=Path(__file__).resolve().parent, simulator=SIMULATOR,
+                  bench=BENCH)

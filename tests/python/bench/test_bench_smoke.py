@@ -1,7 +1,7 @@
 """`analytics bench --quick` at scale S on the session's test server: every figure is there.
 
 No timing is asserted (the test machine is shared); only that each section produced its numbers
-and the JSON file holds them all.
+and the JSON file holds them all, in the retail mart's section (`marts.retail`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from typer.testing import CliRunner
 
 from orchestration.bench.context import BenchContext
 from orchestration.bench.report import render
@@ -36,14 +37,23 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
     output = tmp_path / "bench.json"
     context = BenchContext(pg_settings, work_dir=tmp_path / "work", console=Console(stderr=True))
     run_bench(context, BenchOptions(scale="S", quick=True), json_path=output)
-    results = json.loads(output.read_text())
+    document = json.loads(output.read_text())
 
+    assert not document.get("errors"), document.get("errors")
+    assert document["bench_version"] == 2 and document["scale"] == "S"
+    assert "retail" in document["marts"]
+    results = document["marts"]["retail"]
     assert not results.get("errors"), results.get("errors")
-    assert results["scale"] == "S"
+    assert results["mart"] == "retail" and results["scale"] == "S"
     _numbers(results["machine"], ("cpu_cores", "memory_gib"), "machine")
     assert results["machine"]["postgres_version"]
     assert results["machine"]["postgres_settings"]["shared_buffers"]
     assert results["data"]["scale"] == "S" and results["data"]["inventory_snapshots"] > 0
+    assert results["data"]["probe_table"] == "retail_raw.inventory_snapshots"
+    # The parameters come from the retail plug-in's picker, from the built views.
+    assert set(results["parameters"]) == {"state", "brand", "store", "product", "stock_out_days",
+                                          "oos_days"}
+    assert results["parameters"]["state"] and results["parameters"]["product"]
     assert set(results["views"]) == VIEWS
 
     refresh = results["refresh_cost"]
@@ -98,5 +108,15 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
         if target["id"] != "scaling_slope":
             assert target["met"] in (True, False), target
     with open(tmp_path / "report.txt", "w", encoding="utf-8") as handle:
-        Console(file=handle, width=200).print(render(results))
-    assert "Targets" in (tmp_path / "report.txt").read_text()
+        Console(file=handle, width=200).print(render(document))
+    text = (tmp_path / "report.txt").read_text()
+    assert "Targets" in text and "Benchmark of the retail mart at scale S" in text
+    assert "inventory snapshots" in text
+
+
+def test_an_unknown_mart_is_refused_naming_the_known_ones() -> None:
+    from orchestration.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "--quick", "--mart", "retail", "--mart", "nowhere"])
+    assert result.exit_code == 2, result.output
+    assert "unknown mart 'nowhere'" in result.output and "retail" in result.output

@@ -1,4 +1,5 @@
-"""The bench's pure parts, without a server: statistics, inlining, index rewriting, targets."""
+"""The bench's pure parts, without a server: statistics, inlining, index rewriting, targets,
+the mart plug-ins' bench contract and the marts it selects."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from typing import Any
 
 import pytest
 
-from orchestration.bench import overhead, scaling, targets
-from orchestration.bench.mart import load_mart
-from orchestration.bench.queries import QUERIES
+from orchestration.bench import data, overhead, report, scaling, targets
+from orchestration.bench.context import BenchError
+from orchestration.bench.mart import Mart, load_mart
+from orchestration.bench.queries import MartViews, pick_parameters, placeholders
 from orchestration.bench.refresh_cost import scratch_index_sql
+from orchestration.bench.runner import bench_marts
+from orchestration.bench.spec import BenchSpec, DashboardQuery
 from orchestration.bench.stats import loglog_slope, percentile, summary
+from orchestration.core.marts import MartError, discover
+from orchestration.marts.retail.bench import BENCH, QUERIES
 
 
 def test_percentiles_interpolate() -> None:
@@ -28,14 +34,16 @@ def test_loglog_slope_of_a_power_law() -> None:
     xs = [1e5, 2.5e6, 5e6, 1e7]
     assert loglog_slope(xs, [x**1.2 * 3e-6 for x in xs]) == pytest.approx(1.2)
     assert loglog_slope([1.0, 1.0], [2.0, 3.0]) is None
-    fitted = scaling.fit([{"inventory_snapshots": x, "whole_refresh_seconds": x / 1e6,
-                           "floor_seconds": x / 2e6, "build_sql_seconds": None} for x in xs])
+    fitted = scaling.fit([{"rows_x": x, "whole_refresh_seconds": x / 1e6,
+                           "floor_seconds": x / 2e6, "build_sql_seconds": None} for x in xs],
+                         "rows_x")
     assert fitted["slope"] == pytest.approx(1.0) and fitted["build_slope"] is None
 
 
 def _manifest(tmp_path: Path) -> Path:
     def node(name: str, sql: str, deps: list[str]) -> dict[str, Any]:
-        return {"resource_type": "model", "name": name, "schema": "analytics", "alias": name,
+        return {"resource_type": "model", "name": name, "unique_id": f"model.analytics.{name}",
+                "schema": "analytics", "alias": name,
                 "relation_name": f'"db"."analytics"."{name}"', "compiled_code": sql,
                 "fqn": ["analytics", "marts", "retail", name],
                 "config": {"materialized": "materialized_view", "meta": {"cadence": "hourly"}},
@@ -70,10 +78,15 @@ def test_scratch_index_keeps_method_columns_and_predicate() -> None:
                    "USING btree (a, b DESC NULLS LAST) WHERE (c > 0)")
 
 
-def test_dashboard_queries_name_their_view() -> None:
-    assert len(QUERIES) == 8
-    assert all("{source}" in q.sql for q in QUERIES)
-    assert len({q.name for q in QUERIES}) == 8
+def test_the_retail_plugin_carries_its_bench() -> None:
+    retail = discover()["retail"]
+    assert retail.bench is BENCH and BENCH.queries == QUERIES
+    assert len(QUERIES) == 8 and len({q.name for q in QUERIES}) == 8
+    # Every placeholder of the queries is a parameter the picker fills.
+    fake = _FakeViews()
+    assert {name for q in QUERIES for name in placeholders(q.sql)} <= set(
+        BENCH.pick_parameters(fake))
+    assert set(fake.asked) == {"mv_store_performance", "mv_sku_velocity"}
 
 
 def test_targets_met_not_met_and_not_measured() -> None:
@@ -188,3 +201,158 @@ def test_startup_marks_are_the_first_dbt_lines() -> None:
     assert overhead.startup_marks(lines) == {"seconds_to_dbt": 4.5, "seconds_to_first_dbt_node": 5.3}
     assert overhead.startup_marks([(1.0, "error\n")]) == {"seconds_to_dbt": None,
                                                           "seconds_to_first_dbt_node": None}
+
+
+class _FakeViews:
+    """A `ViewReader` answering every lookup with "x"."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def relation(self, view: str) -> str:
+        self.asked.append(view)
+        return f"analytics.{view}"
+
+    def first(self, sql: str, params: Any = ()) -> Any:
+        return "x"
+
+
+def test_scales_order_by_size_whatever_the_mart() -> None:
+    shuffled = ["L", "M", "M/2", "S", "M/4", "s/2"]
+    assert sorted(shuffled, key=data.scale_order) == ["s/2", "S", "M/4", "M/2", "M", "L"]
+    assert data.scale_name("m/4") == "M/4"
+    with pytest.raises(ValueError, match="unknown scale"):
+        data.scale_order("XL")
+
+
+def test_a_spec_checks_its_queries() -> None:
+    def pick(views: Any) -> dict[str, Any]:
+        return {}
+
+    query = DashboardQuery("q", "A question", "v", "select 1 from {source}")
+    with pytest.raises(ValueError, match="unique"):
+        BenchSpec(queries=(query, query), pick_parameters=pick)
+    with pytest.raises(ValueError, match="without"):
+        BenchSpec(queries=(DashboardQuery("q", "A", "v", "select 1 from v"),), pick_parameters=pick)
+    with pytest.raises(ValueError, match="at least one"):
+        BenchSpec(queries=(), pick_parameters=pick)
+
+
+def test_parameters_must_fill_every_placeholder(tmp_path: Path) -> None:
+    mart = load_mart(_manifest(tmp_path), "retail")
+    query = DashboardQuery("q", "A question", "a", "select * from {source} where x = %(x)s")
+    spec = BenchSpec(queries=(query,), pick_parameters=lambda views: {"y": 1})
+    with pytest.raises(BenchError, match="picks no value for x"):
+        pick_parameters(_NoServer(), mart, spec)  # type: ignore[arg-type]
+    views = MartViews(_NoServer(), mart)  # type: ignore[arg-type]
+    assert views.relation("b") == '"analytics"."b"'
+    assert query.on_view(mart) == 'select * from "analytics"."a" where x = %(x)s'
+
+
+class _NoServer:
+    def scalar(self, sql: str, params: Any = None) -> Any:
+        raise AssertionError("no query expected")
+
+
+def _plugin(root: Path, name: str, bench: str, simulator: str = "SIMULATOR") -> None:
+    folder = root / "orchestration" / "marts" / name
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(
+        "from pathlib import Path\n"
+        "from orchestration.bench.spec import BenchSpec, DashboardQuery\n"
+        "from orchestration.core.marts import MartPlugin\n"
+        "from orchestration.demo_data.engine import Simulator\n"
+        "QUERY = DashboardQuery('q', 'A question', 'v', 'select 1 from {source}')\n"
+        "SIMULATOR = Simulator(sql_dir=Path(__file__).parent, source_schemas=('x_raw',),"
+        " scratch_schema='x_sim', probe_table='x_raw.events', params=lambda *a: {},"
+        " describe=lambda scale: scale.name)\n"
+        f"MART = MartPlugin(name={name!r}, directory=Path(__file__).parent, bench={bench},"
+        f" simulator={simulator})\n")
+
+
+def test_the_marts_benched_are_those_with_a_bench(tmp_path: Path) -> None:
+    _plugin(tmp_path, "alpha", "BenchSpec(queries=(QUERY,), pick_parameters=lambda views: {})")
+    _plugin(tmp_path, "beta", "None")
+    _plugin(tmp_path, "gamma", "BenchSpec(queries=(QUERY,), pick_parameters=lambda v: {},"
+                               " thresholds={'dashboard_p95_ms': 20.0})")
+    assert [p.name for p in bench_marts(None, tmp_path)] == ["alpha", "gamma"]
+    assert [p.name for p in bench_marts(["gamma", "alpha", "gamma"], tmp_path)] == ["gamma", "alpha"]
+    with pytest.raises(MartError, match=r"unknown mart 'delta'.*alpha, beta, gamma"):
+        bench_marts(["delta"], tmp_path)
+    with pytest.raises(MartError, match=r"no bench for mart 'beta'.*marts with one: alpha, gamma"):
+        bench_marts(["beta"], tmp_path)
+
+
+def test_a_mart_without_a_valid_bench_is_refused(tmp_path: Path) -> None:
+    _plugin(tmp_path, "alpha", "'not a spec'")
+    with pytest.raises(MartError, match=r"not an orchestration.bench.spec.BenchSpec"):
+        bench_marts(None, tmp_path)
+    _plugin(tmp_path, "omega", "BenchSpec(queries=(QUERY,), pick_parameters=lambda v: {},"
+                               " thresholds={'speed': 1.0})")
+    with pytest.raises(ValueError, match=r"unknown target id.*speed"):
+        bench_marts(["omega"], tmp_path)
+    _plugin(tmp_path, "zeta", "BenchSpec(queries=(QUERY,), pick_parameters=lambda v: {})",
+            simulator="None")
+    with pytest.raises(MartError, match="no demo-data simulator"):
+        bench_marts(["zeta"], tmp_path)
+
+
+def test_a_mart_may_carry_its_own_threshold() -> None:
+    results = {"dashboard": {"queries": {"q": {"view_ms": {"p95": 12.0}, "speedup": 250.0,
+                                               "uses_index": True}}}}
+    issue = {t["id"]: t for t in targets.evaluate(results)}["dashboard_p95_ms"]
+    assert issue["met"] is False and issue["target"] == "dashboard p95 <= 5 ms on the views"
+    own = {t["id"]: t for t in targets.evaluate(results, {"dashboard_p95_ms": 20.0})}
+    assert own["dashboard_p95_ms"]["met"] is True and own["dashboard_p95_ms"]["threshold"] == 20.0
+    assert own["dashboard_p95_ms"]["target"] == "dashboard p95 <= 20 ms on the views"
+
+
+def test_results_of_either_version_read_as_mart_sections() -> None:
+    reference = Path(__file__).resolve().parents[3] / "bench" / "results" / "M-reference.json"
+    old = json.loads(reference.read_text())
+    sections = report.mart_sections(old)
+    assert list(sections) == ["retail"]
+    assert report.size_key(sections["retail"]["data"]) == "inventory_snapshots"
+    new = {"bench_version": 2, "marts": {"retail": {**old, "data": {
+        **old["data"], "probe_table": "retail_raw.inventory_snapshots"}}}}
+    assert report.mart_sections(new)["retail"]["refresh_cost"] == old["refresh_cost"]
+    assert report.size_key(report.mart_sections(new)["retail"]["data"]) == "inventory_snapshots"
+    assert "11,127,386 inventory snapshots" in report.markdown(sections["retail"])
+
+
+def test_the_bench_names_no_mart() -> None:
+    """Shared code: no mart's name, source schema or view is written under orchestration/bench."""
+    bench_dir = Path(__file__).resolve().parents[3] / "orchestration" / "bench"
+    words: set[str] = set()
+    for plugin in discover().values():
+        words.add(plugin.name)
+        if plugin.simulator is not None:
+            words.update(plugin.simulator.source_schemas)
+            words.add(plugin.simulator.scratch_schema)
+            words.add(plugin.simulator.probe_table.rpartition(".")[2])
+        if plugin.bench is not None:
+            words.update(plugin.bench.views)
+    for path in sorted(bench_dir.glob("*.py")):
+        text = path.read_text().lower()
+        named = sorted(word for word in words if word.lower() in text)
+        assert not named, f"{path.name} names {', '.join(named)}"
+
+
+def test_the_mart_is_read_with_the_projects_model_info(tmp_path: Path) -> None:
+    mart: Mart = load_mart(_manifest(tmp_path), "retail", "meta_x")
+    assert mart.meta_schema == "meta_x" and mart.view("a").cadence == "hourly"
+    with pytest.raises(BenchError, match="no materialized_view model under models/marts/other"):
+        load_mart(_manifest(tmp_path), "other")
+
+
+def test_the_report_prints_a_files_tables_for_comparison(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reference = Path(__file__).resolve().parents[3] / "bench" / "results" / "M-reference.json"
+    assert report.main([str(reference), "retail"]) == 0
+    old = capsys.readouterr().out
+    wrapped = tmp_path / "new.json"
+    wrapped.write_text(json.dumps({"bench_version": 2, "marts": {
+        "retail": json.loads(reference.read_text())}}))
+    assert report.main([str(wrapped)]) == 0
+    assert capsys.readouterr().out == old
+    assert report.main([str(wrapped), "other"]) == 2

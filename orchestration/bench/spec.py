@@ -1,0 +1,90 @@
+"""What a mart gives the bench (its plug-in's `bench`): the contract, and nothing else.
+
+A mart's plug-in (`orchestration/marts/<mart>/bench.py`) builds one `BenchSpec`: the queries its
+dashboards send, how to pick their parameters from the built views, and any target figure of
+its own. Everything else the bench derives: the views from dbt's manifest, the data from the
+plug-in's simulator (its size = the rows of the simulator's `probe_table`).
+
+This module stays light (no psycopg2, no dbt): `orchestration.core.marts` loads every plug-in,
+and a plug-in imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from orchestration.bench.mart import Mart
+
+SOURCE = "{source}"
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """One question a dashboard asks, written once against `{source}`.
+
+    On the views `{source}` is the materialized view; "raw" is the same question with `{source}`
+    replaced by the view's defining SQL with every upstream view inlined, so it reads only the
+    source tables and gives the rows the view would after a refresh. Parameters are psycopg2
+    named values (`%(state)s`), filled from the spec's `pick_parameters`."""
+
+    name: str
+    question: str
+    view: str
+    sql: str
+
+    def on_view(self, mart: Mart) -> str:
+        return self.sql.replace(SOURCE, mart.view(self.view).qualified)
+
+    def on_raw(self, mart: Mart) -> str:
+        # psycopg2 reads % as a placeholder once parameters are passed.
+        inlined = mart.inlined_sql(self.view).replace("%", "%%")
+        return self.sql.replace(SOURCE, f"(\n{inlined}\n) as {self.view}")
+
+
+class ViewReader(Protocol):
+    """What a parameter picker may ask of the built views."""
+
+    def relation(self, view: str) -> str:
+        """The quoted, schema-qualified name of one of the mart's views."""
+        ...
+
+    def first(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of `sql` (None without a row)."""
+        ...
+
+
+def describe_parameters(params: Mapping[str, Any]) -> str:
+    """The default one-line account of the parameters: name=value, ..."""
+    return ", ".join(f"{k}={v}" for k, v in params.items())
+
+
+@dataclass(frozen=True)
+class BenchSpec:
+    """A mart's bench: its dashboard queries and how to fill them in."""
+
+    # The dashboard's questions; each names the view it reads (a view of the mart).
+    queries: tuple[DashboardQuery, ...]
+    # Every parameter of the queries, picked deterministically from the built views.
+    pick_parameters: Callable[[ViewReader], dict[str, Any]]
+    # One line saying what the picked parameters are (printed before the measurements).
+    describe: Callable[[Mapping[str, Any]], str] = describe_parameters
+    # Thresholds of this mart that differ from the issue's, by target id (see `targets`).
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [q.name for q in self.queries]
+        if not names:
+            raise ValueError("a bench needs at least one dashboard query")
+        if len(set(names)) != len(names):
+            raise ValueError(f"dashboard query names must be unique: {', '.join(names)}")
+        unplaced = [q.name for q in self.queries if SOURCE not in q.sql]
+        if unplaced:
+            raise ValueError(f"dashboard queries without {SOURCE}: {', '.join(unplaced)}")
+
+    @property
+    def views(self) -> set[str]:
+        """The views the queries read."""
+        return {q.view for q in self.queries}
