@@ -1,8 +1,8 @@
 """What orchestration adds to an hourly refresh.
 
-`analytics refresh --cadence hourly` (the Dagster job, in-process) runs as a subprocess; its
-wall time minus the SQL time the refresh log records for the rows that run wrote is the
-overhead: Python and Dagster start-up, dbt start-up and parse, the on-run-start hook, dbt tests
+`analytics refresh --mart <mart> --cadence hourly` (the Dagster job, in-process) runs as a
+subprocess; its wall time minus the SQL time the refresh log records for the rows that run wrote
+is the overhead: Python and Dagster start-up, dbt start-up and parse, the on-run-start hook, dbt tests
 run as asset checks, and Dagster's event handling. For contrast, `dbt run` of the same views
 alone (optional) splits that into dbt's share and Dagster's.
 
@@ -15,7 +15,7 @@ start-up and parse add around it. Each output line is timestamped as it arrives:
 start-up and parse) say how long every run takes before its first SQL.
 
 The run measured is an hourly run of a deployment, which starts from the previous run's parse
-(`orchestration.assets.keep_partial_parse`). The bench's server is not the one of the last run
+(`orchestration.core.project.keep_partial_parse`). The bench's server is not the one of the last run
 in this checkout, so dbt would first parse the whole project again ("profile has changed"):
 the project is parsed once beforehand, as a run would, and `full_reparse` says whether the
 measured run still did.
@@ -80,20 +80,20 @@ def parse_as_the_runs_do(ctx: BenchContext) -> float:
 
 
 def _refresh_command_available(ctx: BenchContext) -> str | None:
-    """None when `analytics refresh --cadence` exists, else why not."""
+    """None when `analytics refresh --mart --cadence` exists, else why not."""
     probe = subprocess.run([*ctx.analytics_command(), "refresh", "--help"], env=ctx.subprocess_env(),
                            cwd=ctx.project_dir, capture_output=True, text=True, check=False)
-    if probe.returncode != 0 or "--cadence" not in probe.stdout:
+    if probe.returncode != 0 or "--cadence" not in probe.stdout or "--mart" not in probe.stdout:
         detail = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or [""]
-        return ("`analytics refresh --cadence` is not available in this checkout "
+        return ("`analytics refresh --mart --cadence` is not available in this checkout "
                 f"(exit {probe.returncode}: {detail[0]})")
     return None
 
 
 def measure(ctx: BenchContext, mart: Mart, *, dbt_contrast: bool = True) -> dict[str, Any]:
     views = mart.by_cadence(CADENCE)
-    command = [*ctx.analytics_command(), "refresh", "--cadence", CADENCE]
-    result: dict[str, Any] = {"command": " ".join(["analytics", *command[-3:]]), "views": views}
+    command = [*ctx.analytics_command(), "refresh", "--mart", mart.name, "--cadence", CADENCE]
+    result: dict[str, Any] = {"command": " ".join(["analytics", *command[-5:]]), "views": views}
     missing = _refresh_command_available(ctx)
     if missing:
         ctx.say(f"[red]orchestration overhead: {missing}[/red]")
