@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.bench.context import BenchContext, BenchError, quote_ident
-from orchestration.core.project import DEFAULT_META_SCHEMA, dbt_project, meta_schema, model_info
+from orchestration.core.project import dbt_project, meta_schema, model_info
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def compile_mart(ctx: BenchContext, mart: str) -> Mart:
                      meta_schema(dbt_project(ctx.project_dir)))
 
 
-def load_mart(manifest_path: Path, mart: str, meta_schema_name: str = DEFAULT_META_SCHEMA) -> Mart:
+def load_mart(manifest_path: Path, mart: str, meta_schema_name: str) -> Mart:
     with open(manifest_path, encoding="utf-8") as handle:
         manifest: dict[str, Any] = json.load(handle)
     nodes: Mapping[str, Mapping[str, Any]] = manifest.get("nodes", {})

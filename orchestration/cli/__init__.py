@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from orchestration.core.dbt import run_dbt
 from orchestration.core.settings import SettingsError
 from orchestration.demo_data import engine
 from orchestration.demo_data.marts import empty_marts, load_marts
+
+if TYPE_CHECKING:
+    from orchestration.cli.status import ViewStatus
 
 app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_help=True)
 db_app = typer.Typer(help="The project's Postgres server.", no_args_is_help=True)
@@ -138,7 +141,7 @@ def demo() -> None:
     )
 
 
-def _statuses(settings: database.ConnectionSettings, mart: list[str] | None) -> list[Any]:
+def _statuses(settings: database.ConnectionSettings, mart: list[str] | None) -> list[ViewStatus]:
     from orchestration.cli import status
     from orchestration.core.project import dbt_project, load_manifest, models, prepare_manifest
 

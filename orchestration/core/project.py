@@ -32,7 +32,6 @@ CADENCES = ("hourly", "daily", "weekly")
 CADENCE_TAG = "analytics/cadence"
 PARTIAL_PARSE = "partial_parse.msgpack"
 TARGET_PATH = Path("target", "dagster")
-DEFAULT_META_SCHEMA = "analytics_meta"
 # Files whose change makes target/manifest.json stale.
 _SOURCE_SUFFIXES = (".sql", ".yml", ".yaml", ".md", ".csv", ".py")
 
@@ -146,7 +145,10 @@ def _dbt_project_yml(project_dir: Path) -> dict[str, Any]:
 def meta_schema(project: DbtProject) -> str:
     """Where the materialization keeps refresh_log and mv_status (dbt var `mv_meta_schema`)."""
     value = (_dbt_project_yml(project.project_dir).get("vars") or {}).get("mv_meta_schema")
-    schema = str(value) if value else DEFAULT_META_SCHEMA
+    if not value:
+        raise ProjectConfigError(f"{project.project_dir / 'dbt_project.yml'}: set var mv_meta_schema"
+                                 " (the schema of the materialization's refresh log)")
+    schema = str(value)
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
         raise ProjectConfigError(f"var mv_meta_schema must be a plain identifier, got {schema!r}")
     return schema

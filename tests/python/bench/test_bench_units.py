@@ -61,7 +61,7 @@ def _manifest(tmp_path: Path) -> Path:
 
 
 def test_mart_dag_order_and_inlining(tmp_path: Path) -> None:
-    mart = load_mart(_manifest(tmp_path), "retail")
+    mart = load_mart(_manifest(tmp_path), "retail", "meta")
     assert mart.names == ["a", "b", "c"]
     inlined = mart.inlined_sql("c")
     assert '"db"."analytics"' not in inlined
@@ -239,7 +239,7 @@ def test_a_spec_checks_its_queries() -> None:
 
 
 def test_parameters_must_fill_every_placeholder(tmp_path: Path) -> None:
-    mart = load_mart(_manifest(tmp_path), "retail")
+    mart = load_mart(_manifest(tmp_path), "retail", "meta")
     query = DashboardQuery("q", "A question", "a", "select * from {source} where x = %(x)s")
     spec = BenchSpec(queries=(query,), pick_parameters=lambda views: {"y": 1})
     with pytest.raises(BenchError, match="picks no value for x"):
@@ -342,7 +342,7 @@ def test_the_mart_is_read_with_the_projects_model_info(tmp_path: Path) -> None:
     mart: Mart = load_mart(_manifest(tmp_path), "retail", "meta_x")
     assert mart.meta_schema == "meta_x" and mart.view("a").cadence == "hourly"
     with pytest.raises(BenchError, match="no materialized_view model under models/marts/other"):
-        load_mart(_manifest(tmp_path), "other")
+        load_mart(_manifest(tmp_path), "other", "meta")
 
 
 def test_the_report_prints_a_files_tables_for_comparison(

@@ -169,3 +169,17 @@ def test_the_sensor_keeps_a_cursor_per_mart(loaded: Project, catalog: AnalyticsC
     cursors = load_cursor(after)
     assert cursors["kiosk"].markers != load_cursor(cursor)["kiosk"].markers
     assert cursors["retail"] == load_cursor(cursor)["retail"], "retail's cursor did not move"
+
+
+def test_the_bench_measures_the_new_mart(loaded: Project, tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = loaded.analytics("bench", "--mart", MART, "--quick", "--json", str(out),
+                              "--skip", "availability", "--skip", "orchestration_overhead")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert list(figures["marts"]) == [MART]
+    kiosk = figures["marts"][MART]
+    assert kiosk["views"] == ["mv_kiosk_daily_sales"]
+    assert kiosk["data"]["sales"] == loaded.scalar("select count(*) from kiosk_raw.sales")
+    assert set(kiosk["dashboard"]["queries"]) == {"revenue_by_day"}
+    assert kiosk["refresh_cost"]["views"]["mv_kiosk_daily_sales"]["floor_seconds"] > 0
