@@ -11,7 +11,7 @@ configured schema and name, e.g. `analytics/mv_sku_velocity`; a source's is
 * tags: `analytics/cadence=<hourly|daily|weekly>` (filterable in the UI) besides the dbt tags;
 * description: the dbt description, or a line naming the relation and cadence when it has none
   (instead of dagster-dbt's default of the raw SQL);
-* freshness policy: from the cadence (see `orchestration.freshness`).
+* freshness policy: from the cadence (see `orchestration.defs.freshness`).
 
 dbt tests become asset checks, source tests included (checks on the source assets, which
 `orchestration.defs.sources` defines as observable assets), so a `dbt build` of a cadence also
