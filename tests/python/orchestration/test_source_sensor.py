@@ -10,6 +10,7 @@ import pytest
 from dagster import (
     AssetCheckKey,
     AssetKey,
+    AssetObservation,
     DagsterInstance,
     DagsterRun,
     DagsterRunStatus,
@@ -17,6 +18,8 @@ from dagster import (
     SensorDefinition,
     build_sensor_context,
 )
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
+from dagster._core.definitions.observe import observe
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 from dagster._core.utils import make_new_run_id
 
@@ -145,9 +148,38 @@ def test_a_source_change_requests_the_views_downstream_of_it_and_only_once(
     assert request.tags[REFRESH_TAG] == "true"
     assert request.tags[CHANGED_TAG] == relation
 
+    # The change is also the source asset's new data version: its marker, observed.
+    with connect(fixture_sources) as conn:
+        marker = read_markers(conn, [relation])[relation]
+    observed = {event.asset_key: event.tags.get(DATA_VERSION_TAG)
+                for event in changed.asset_events if isinstance(event, AssetObservation)}
+    source_key = next(s.key for found in catalog.sources.values() for s in found
+                      if s.relation == relation)
+    assert observed == {source_key: marker}
+
     assert changed.cursor
     again = tick(sensor, instance, changed.cursor)
     assert not again.run_requests
+    assert not again.asset_events, "an unchanged marker is not observed again"
+
+
+def test_observing_a_marts_sources_records_their_change_markers(
+    catalog: AnalyticsCatalog, defs: Definitions, fixture_sources: ConnectionSettings,
+    instance: DagsterInstance,
+) -> None:
+    sources = [s for found in catalog.sources.values() for s in found]
+    assert sources, "the fixture's views read sources"
+    source_defs = list({defs.resolve_assets_def(s.key) for s in sources})
+    result = observe(source_defs, instance=instance)  # resources bound by the Definitions
+    assert result.success
+    with connect(fixture_sources) as conn:
+        markers = read_markers(conn, [s.relation for s in sources])
+    for source in sources:
+        record = instance.get_latest_data_version_record(source.key, is_source=True)
+        assert record is not None
+        observation = record.asset_observation
+        assert observation is not None
+        assert observation.tags.get(DATA_VERSION_TAG) == markers[source.relation]
 
 
 def test_changes_wait_for_the_minimum_interval(
