@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from dagster import AssetKey, DefaultScheduleStatus, Definitions, FreshnessPolicy
 
 from orchestration.core.project import (
+    ModelInfo,
     ProjectConfigError,
     is_asset_model,
     model_info,
@@ -164,3 +166,27 @@ def test_bad_cadence_or_cron_in_meta_is_refused(catalog: AnalyticsCatalog) -> No
         with pytest.raises(ProjectConfigError, match=message):
             model_info(broken)
     assert models({"nodes": {}}) == {}
+
+
+def test_plans_are_per_mart_and_shared_own_schedules_share_one(catalog: AnalyticsCatalog) -> None:
+    base = next(iter(catalog.models.values()))
+
+    def model(name: str, mart: str, cadence: str, cron: str | None = None,
+              zone: str | None = None) -> ModelInfo:
+        return replace(base, name=name, mart=mart, cadence=cadence, schedule_cron=cron,
+                       schedule_timezone=zone)
+
+    found = {m.name: m for m in (
+        model("a", "shop", "hourly"), model("b", "shop", "hourly"), model("c", "kpis", "hourly"),
+        model("d", "kpis", "daily", "0 1 * * *", "America/Bogota"),
+        model("e", "kpis", "daily", "0 1 * * *", "America/Bogota"),
+        model("f", "kpis", "daily", "0 1 * * *", "UTC"), model("g", "kpis", "daily"),
+    )}
+    plans = {p.job_name: (p.models, p.cron, p.timezone) for p in refresh_plans(found, "UTC")}
+    assert plans == {
+        "refresh_shop_hourly": (("a", "b"), "0 * * * *", "UTC"),
+        "refresh_kpis_hourly": (("c",), "0 * * * *", "UTC"),
+        "refresh_kpis_daily": (("g",), "0 2 * * *", "UTC"),
+        "refresh_kpis_daily_0_1_x_x_x_america_bogota": (("d", "e"), "0 1 * * *", "America/Bogota"),
+        "refresh_kpis_daily_0_1_x_x_x_utc": (("f",), "0 1 * * *", "UTC"),
+    }
