@@ -10,8 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DefaultScheduleStatus, Definitions, FreshnessPolicy
+import yaml
+from dagster import AssetKey, DagsterRun, DefaultScheduleStatus, Definitions, FreshnessPolicy
+from dagster._core.utils import make_new_run_id
+from dagster._utils.tags import TagConcurrencyLimitsCounter
 
+from orchestration.core.paths import DAGSTER_YAML
 from orchestration.core.project import (
     ModelInfo,
     ProjectConfigError,
@@ -23,7 +27,7 @@ from orchestration.core.project import (
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
 from orchestration.defs.definitions import defs as project_defs
 from orchestration.defs.freshness import FRESHNESS_WINDOWS
-from orchestration.defs.schedules import DEFAULT_CRONS, TIMEZONE_ENV, refresh_plans
+from orchestration.defs.schedules import DEFAULT_CRONS, MART_TAG, TIMEZONE_ENV, refresh_plans
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -190,3 +194,19 @@ def test_plans_are_per_mart_and_shared_own_schedules_share_one(catalog: Analytic
         "refresh_kpis_daily_0_1_x_x_x_america_bogota": (("d", "e"), "0 1 * * *", "America/Bogota"),
         "refresh_kpis_daily_0_1_x_x_x_utc": (("f",), "0 1 * * *", "UTC"),
     }
+
+
+def test_the_run_queue_keeps_one_run_per_mart_and_lets_marts_overlap(
+    defs: Definitions, catalog: AnalyticsCatalog
+) -> None:
+    """The shipped dagster.yaml's limits, as Dagster's run queue applies them to our jobs' tags."""
+    limits = yaml.safe_load(DAGSTER_YAML.read_text())["concurrency"]["runs"]["tag_concurrency_limits"]
+    plan = catalog.plans[0]
+    tags = defs.resolve_job_def(plan.job_name).tags
+    running = DagsterRun(job_name=plan.job_name, run_id=make_new_run_id(), tags=tags)
+    counter = TagConcurrencyLimitsCounter(limits, [running])
+    same_mart = DagsterRun(job_name=plan.job_name, run_id=make_new_run_id(), tags=tags)
+    other_mart = DagsterRun(job_name="refresh_kiosk_hourly", run_id=make_new_run_id(),
+                            tags={**tags, MART_TAG: "kiosk"})
+    assert counter.is_blocked(same_mart)
+    assert not counter.is_blocked(other_mart)
