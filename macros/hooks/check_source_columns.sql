@@ -1,13 +1,13 @@
 {#
-  Schema drift guard, run by on-run-start: every column that a source's yml declares must
-  exist in the database. A renamed or dropped source column then stops the run before any
-  view is touched, with an error naming the table and the column, instead of a failure in
-  the middle of the DAG (the views keep serving their previous rows either way).
+  on-run-start drift guard: every column a source's yml declares must exist, for the sources
+  this run's models read. A renamed or dropped column stops the run before any view is
+  touched, naming the table and the column; another mart's drift does not stop this one.
 #}
 {% macro check_source_columns() %}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- set declared = [] -%}
-  {%- for source in graph.sources.values() -%}
+  {%- for unique_id in mv_read_nodes(selected_resources) if unique_id in graph.sources -%}
+    {%- set source = graph.sources[unique_id] -%}
     {%- for column in source.columns.values() -%}
       {%- do declared.append("(" ~ mv_literal(source.schema) ~ ", " ~ mv_literal(source.identifier)
                              ~ ", " ~ mv_literal(column.name) ~ ", " ~ mv_literal(source.source_name ~ '.' ~ source.name) ~ ")") -%}

@@ -2,7 +2,7 @@
   The first transaction of a swap, committed while readers use the old view. False when only
   a dependant's copy failed and the view is to be refreshed concurrently instead.
 #}
-{% macro mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key, can_fall_back) %}
+{% macro mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key, can_fall_back, guards) %}
   {% call statement('mv_build') %}
     {{ mv_guarded_sql(log_id, action, swap.staging, swap.build, model_sql, unique_key, phase='build') }}
   {% endcall %}
@@ -21,7 +21,7 @@
   {%- endif -%}
   {%- if error is not none -%}
     {{ mv_drop_staging(swap.staging) }}
-    {{ mv_fail(log_id, action, target, error, true) }}
+    {{ mv_fail(log_id, action, target, error, guards) }}
   {%- endif -%}
   {% do persist_docs(swap.staging, model) %}
   {% do apply_grants(swap.staging, mv_grants_for_existing_roles(config.get('grants')), should_revoke=false) %}

@@ -8,26 +8,7 @@
   {#- With an empty search_path, pg_get_viewdef qualifies every name, so the text stands alone. -#}
   {%- set query -%}
     set local search_path = '';
-    with recursive tree (oid, depth) as (
-        select r.ev_class, 1
-        from pg_depend d
-        join pg_rewrite r on r.oid = d.objid
-        where d.classid = 'pg_rewrite'::regclass
-          and d.refclassid = 'pg_class'::regclass
-          and d.refobjid = {{ relation_oid }}
-          and r.ev_class <> {{ relation_oid }}
-        union
-        select r.ev_class, t.depth + 1
-        from tree t
-        join pg_depend d on d.refobjid = t.oid
-                        and d.classid = 'pg_rewrite'::regclass
-                        and d.refclassid = 'pg_class'::regclass
-        join pg_rewrite r on r.oid = d.objid
-        where r.ev_class <> t.oid
-    ),
-    dependant as (
-        select oid, max(depth) as depth from tree group by oid
-    )
+    {{ mv_dependant_tree_sql(relation_oid) }}
     select
         dep.depth,
         n.nspname as schema_name,
@@ -84,3 +65,28 @@
   {%- endfor -%}
   {{ return(found) }}
 {% endmacro %}
+
+
+{# The CTEs `tree` and `dependant` (oid, depth): the views that read the relation, transitively. #}
+{% macro mv_dependant_tree_sql(relation_oid) -%}
+    with recursive tree (oid, depth) as (
+        select r.ev_class, 1
+        from pg_depend d
+        join pg_rewrite r on r.oid = d.objid
+        where d.classid = 'pg_rewrite'::regclass
+          and d.refclassid = 'pg_class'::regclass
+          and d.refobjid = {{ relation_oid }}
+          and r.ev_class <> {{ relation_oid }}
+        union
+        select r.ev_class, t.depth + 1
+        from tree t
+        join pg_depend d on d.refobjid = t.oid
+                        and d.classid = 'pg_rewrite'::regclass
+                        and d.refclassid = 'pg_class'::regclass
+        join pg_rewrite r on r.oid = d.objid
+        where r.ev_class <> t.oid
+    ),
+    dependant as (
+        select oid, max(depth) as depth from tree group by oid
+    )
+{%- endmacro %}

@@ -1,30 +1,35 @@
 {#
-  Two dbt invocations on one view (an hourly and a daily schedule overlapping) must wait for
-  each other, not fail. Each view has an advisory lock. A rebuild or swap also drops and
-  recreates the views that depend on it, so it takes a project-wide lock exclusively while
-  refreshes take it shared: a refresh that reads a view being rebuilt can then never hold a
-  lock the rebuild needs (which would be a deadlock).
-  A refresh holds its locks for its one transaction. A swap spans two transactions (build,
-  then swap), so it holds session locks (always exclusive), released by mv_unlock or,
-  whatever happens, when dbt closes the model's connection at the end of the model.
+  Overlapping runs wait for each other instead of failing or deadlocking: a lock per view, and
+  the rebuild guards of the marts involved (mv_guards; docs/materialized-view.md, "Locks").
 #}
-{% macro mv_lock(relation, exclusive, session=false) %}
-  {#- The materialization commits its 'running' log row first; psycopg2 then believes a
-      transaction is still open and sends no BEGIN, so every later statement would commit on
-      its own and these transaction-level locks would end with this very statement. An
-      explicit BEGIN makes the lock, the work and the grants one transaction, held until the
-      materialization's final commit (and rolled back if dbt is killed). -#}
+{% macro mv_lock(relation, guards, session=false) %}
+  {#- An explicit BEGIN: after the committed 'running' log row psycopg2 would send none, and
+      transaction-level locks would end with this very statement (see mv_begin). -#}
   {%- set kind = 'pg_advisory_lock' if session else 'pg_advisory_xact_lock' -%}
   {% call statement('mv_lock') %}
     begin;
-    select {{ kind if exclusive else kind ~ '_shared' }}(hashtext('mv_rebuild_guard')),
-           {{ kind }}(hashtext({{ mv_literal('mv:' ~ relation.render()) }}))
+    select
+    {%- for guard in guards %}
+        {{ kind if guard.exclusive else kind ~ '_shared' }}(hashtext({{ mv_literal(mv_guard_key(guard.mart)) }})),
+    {%- endfor %}
+        {{ kind }}(hashtext({{ mv_literal('mv:' ~ relation.render()) }}))
   {% endcall %}
 {% endmacro %}
 
-{% macro mv_unlock(relation) %}
+
+{# Releases a swap's session locks (dbt's closing the connection would, too). #}
+{% macro mv_unlock(relation, guards) %}
   {% call statement('mv_unlock') %}
-    select pg_advisory_unlock(hashtext('mv_rebuild_guard')),
-           pg_advisory_unlock(hashtext({{ mv_literal('mv:' ~ relation.render()) }}))
+    select
+    {%- for guard in guards %}
+        {{ 'pg_advisory_unlock' if guard.exclusive else 'pg_advisory_unlock_shared' }}(hashtext({{ mv_literal(mv_guard_key(guard.mart)) }})),
+    {%- endfor %}
+        pg_advisory_unlock(hashtext({{ mv_literal('mv:' ~ relation.render()) }}))
   {% endcall %}
 {% endmacro %}
+
+
+{# The advisory lock key of a mart's rebuild guard. #}
+{% macro mv_guard_key(mart) -%}
+  {{ return('mv_rebuild_guard:' ~ mart) }}
+{%- endmacro %}

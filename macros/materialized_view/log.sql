@@ -38,6 +38,17 @@
   {% endcall %}
 {% endmacro %}
 
+{# A run refused before doing anything (on_configuration_change: fail): an error, with the message. #}
+{% macro mv_log_failure(log_id, action, message) %}
+  {% call statement('mv_log_failure') %}
+    update {{ adapter.quote(mv_meta_schema()) }}.refresh_log
+       set action = {{ mv_literal(action) }}, status = 'error', finished_at = clock_timestamp(),
+           duration_seconds = 0, error = {{ mv_literal(message) }}
+     where id = {{ log_id }}
+  {% endcall %}
+{% endmacro %}
+
+
 {# A swap that turned into a concurrent refresh: the row goes on, with why in its note. #}
 {% macro mv_log_fallback(log_id, note) %}
   {% call statement('mv_log_fallback') %}

@@ -20,16 +20,22 @@
   {{ adapter.commit() }}
 
   {%- set swap_actions = ['rebuild', 'refresh_swap'] -%}
-  {%- set planned = mv_choose_action(mv_describe(target), fingerprint) -%}
+  {%- set described = mv_describe(target) -%}
+  {%- set planned = mv_choose_action(described, fingerprint) -%}
   {%- set session_lock = planned in swap_actions -%}
-  {{ mv_lock(target, exclusive=session_lock or planned == 'create', session=session_lock) }}
+  {%- set guards = mv_guards(planned, described) -%}
+  {{ mv_lock(target, guards, session=session_lock) }}
   {%- set existing = mv_describe(target) -%}
   {%- set action = mv_choose_action(existing, fingerprint) -%}
-  {%- if action in swap_actions and not session_lock -%}
-    {#- Another run changed the view while this one waited: lock again, for a swap. -#}
+  {%- set needed = mv_guards(action, existing) -%}
+  {%- if (action in swap_actions and not session_lock) or not mv_guards_cover(guards, needed) -%}
+    {#- Another run changed the view, or a view in another mart began to read it, while this
+        one waited: lock again, with what the action now needs. -#}
     {{ adapter.commit() }}
-    {{ mv_lock(target, exclusive=true, session=true) }}
-    {%- set session_lock = true -%}
+    {%- if session_lock -%}{{ mv_unlock(target, guards) }}{%- endif -%}
+    {%- set session_lock = action in swap_actions -%}
+    {%- set guards = needed -%}
+    {{ mv_lock(target, guards, session=session_lock) }}
     {%- set existing = mv_describe(target) -%}
     {%- set action = mv_choose_action(existing, fingerprint) -%}
   {%- endif -%}
@@ -48,8 +54,10 @@
     {%- do store_raw_result(name='main', message='fresh: rebuilt with its upstream', code='skip', rows_affected=-1) -%}
   {%- elif action == 'fail' -%}
     {%- set message = "Configuration changes were identified and `on_configuration_change` was set to `fail` for `" ~ target ~ "`" -%}
-    {{ mv_log_skip(log_id, message) }}
+    {#- A failure, not a skip: status reports must show it (the view needs a rebuild). -#}
+    {{ mv_log_failure(log_id, 'rebuild', message) }}
     {{ adapter.commit() }}
+    {%- if session_lock -%}{{ mv_unlock(target, guards) }}{%- endif -%}
     {{ exceptions.raise_fail_fast_error(message) }}
   {%- else -%}
     {%- if action == 'create' -%}
@@ -58,7 +66,7 @@
       {%- if action == 'rebuild' -%}{{ log('Applying REPLACE to: ' ~ target) }}{%- endif -%}
       {%- set swap = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
       {%- set can_fall_back = action == 'refresh_swap' and existing.has_unique_index and existing.populated -%}
-      {%- if mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key, can_fall_back) -%}
+      {%- if mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key, can_fall_back, guards if session_lock else none) -%}
         {%- set statements = swap.swap -%}
       {%- else -%}
         {%- set action = 'refresh_concurrently' -%}
@@ -85,7 +93,7 @@
     {%- if error is not none -%}
       {#- Keep the log row of the failure; the work itself was rolled back. -#}
       {%- if swapping -%}{{ mv_drop_staging(swap.staging) }}{%- endif -%}
-      {{ mv_fail(log_id, action, target, error, session_lock) }}
+      {{ mv_fail(log_id, action, target, error, guards if session_lock else none) }}
     {%- endif -%}
 
     {%- if not swapping -%}
@@ -96,7 +104,7 @@
 
   {{ run_hooks(collected.other_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
-  {%- if session_lock -%}{{ mv_unlock(target) }}{%- endif -%}
+  {%- if session_lock -%}{{ mv_unlock(target, guards) }}{%- endif -%}
   {{ run_hooks(collected.other_hooks, inside_transaction=False) }}
 
   {{ return({'relations': [target]}) }}

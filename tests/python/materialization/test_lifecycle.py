@@ -171,3 +171,24 @@ def test_default_index_names_are_deterministic(mv_project: DbtProject) -> None:
         "select indexname from pg_indexes where schemaname = %s", (mv_project.schema,))}
     assert names_first == names_again
     assert any(name.startswith("named_mv_v_desc_") for name in names_first)
+
+
+def test_a_change_refused_by_on_configuration_change_fail_is_logged_as_a_failure(
+    mv_project: DbtProject,
+) -> None:
+    mv_project.write_model("items_mv", _items_model(
+        mv_project, extra_config=", on_configuration_change='fail'"))
+    mv_project.dbt("run")
+    mv_project.write_model("items_mv", _items_model(
+        mv_project, "id, v, v * 10 as v10", extra_config=", on_configuration_change='fail'"))
+
+    result = mv_project.dbt("run", expect_ok=False)
+
+    assert "`on_configuration_change` was set to `fail`" in result.stdout
+    action, status, _, error = mv_project.log("items_mv")[-1]
+    assert (action, status) == ("rebuild", "error")
+    assert "`on_configuration_change` was set to `fail`" in str(error)
+    assert mv_project.sql(
+        "select last_status, last_error is not null from analytics_meta.mv_status "
+        "where schema_name = %s and relation_name = 'items_mv'", (mv_project.schema,)) \
+        == [("error", True)]
