@@ -1,5 +1,6 @@
 {{
     config(
+        meta={'cadence': 'weekly'},
         unique_key=['category', 'state_code', 'week_start'],
         unique_key_index_name='idx_mv_cat_weekly_pk',
         post_hook=[

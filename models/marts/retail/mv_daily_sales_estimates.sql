@@ -1,5 +1,7 @@
 {{
     config(
+        meta={'cadence': 'hourly'},
+        refresh_strategy='swap',
         unique_key=['dispensary_id', 'product_id', 'sale_date'],
         unique_key_index_name='idx_mv_daily_sales_pk',
         post_hook=[

@@ -1,5 +1,7 @@
 {{
     config(
+        meta={'cadence': 'hourly'},
+        refresh_strategy='swap',
         unique_key=['dispensary_id', 'sku'],
         unique_key_index_name='idx_mv_prod_intel_pk',
         post_hook=[

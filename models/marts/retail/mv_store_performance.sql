@@ -1,5 +1,6 @@
 {{
     config(
+        meta={'cadence': 'daily'},
         unique_key=['dispensary_id'],
         unique_key_index_name='idx_mv_store_perf_pk',
         post_hook=[
