@@ -1,5 +1,6 @@
 {{
     config(
+        meta={'cadence': 'daily'},
         unique_key=['brand_name', 'state_code'],
         unique_key_index_name='idx_mv_brand_market_pk',
         post_hook=[
@@ -13,8 +14,12 @@ with
 
 dispensaries as (
 
+    -- One population for every measure: the stores the crawler still visits. A menu of a
+    -- store no longer crawled is an old one, so it counts in no total, count or price.
     select * from {{ ref('stg_retail__dispensaries') }}
-    where state_code is not null
+    where
+        is_crawl_enabled
+        and state_code is not null
 
 ),
 
@@ -30,10 +35,7 @@ brand_presence as (
     select
         store_products.brand as brand_name,
         dispensaries.state_code,
-        -- Crawl-enabled stores only, like the state total below, so penetration <= 100 %.
-        count(distinct store_products.dispensary_id) filter (
-            where dispensaries.is_crawl_enabled
-        ) as stores_carrying,
+        count(distinct store_products.dispensary_id) as stores_carrying,
         count(*) as sku_count,
         count(*) filter (where store_products.is_in_stock) as in_stock_skus,
         avg(store_products.price_rec) as avg_price
@@ -51,7 +53,7 @@ state_totals as (
 
     select
         state_code,
-        count(*) filter (where is_crawl_enabled) as total_stores
+        count(*) as total_stores
 
     from dispensaries
 

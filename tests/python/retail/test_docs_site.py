@@ -20,7 +20,7 @@ import pytest
 from orchestration.cli import docs_site
 from orchestration.core.paths import PROJECT_DIR
 from tests.python.retail.conftest import MART_VIEWS, RetailMart
-from tests.python.retail.seed_views import SEED_COLUMNS
+from tests.python.retail.original_views import ORIGINAL_COLUMNS
 
 HOST = "127.0.0.1"
 DOCS_SCREENSHOT = PROJECT_DIR / "docs" / "dbt-docs.png"
@@ -83,9 +83,9 @@ def test_catalog_lists_every_column_of_every_view(
         node = catalog["nodes"][unique_id]
         assert node["metadata"]["type"] == "MATERIALIZED VIEW", view
         columns = sorted(node["columns"].values(), key=lambda column: column["index"])
-        assert [column["name"] for column in columns] == SEED_COLUMNS[view], view
+        assert [column["name"] for column in columns] == ORIGINAL_COLUMNS[view], view
         documented = manifest["nodes"][unique_id]["columns"]
-        assert list(documented) == SEED_COLUMNS[view], f"{view}: yml columns in seed order"
+        assert list(documented) == ORIGINAL_COLUMNS[view], f"{view}: yml columns in the original order"
         assert all(column["description"] for column in documented.values()), view
         assert manifest["nodes"][unique_id]["description"], view
 
@@ -93,7 +93,7 @@ def test_catalog_lists_every_column_of_every_view(
 def test_model_page_lists_columns_and_neighbours(docs_url: str, tmp_path: Path) -> None:
     dom = _render(f"{docs_url}#!/model/model.analytics.mv_sku_velocity", tmp_path / "profile",
                   "--dump-dom")
-    assert COLUMN_ROW.findall(dom) == SEED_COLUMNS["mv_sku_velocity"]
+    assert COLUMN_ROW.findall(dom) == ORIGINAL_COLUMNS["mv_sku_velocity"]
     links = set(re.findall(r'href="#!/model/model\.analytics\.(\w+)"', dom))
     assert {"mv_daily_sales_estimates", "mv_product_intelligence"} <= links
     assert "Lineage Graph" in dom

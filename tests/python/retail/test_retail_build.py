@@ -1,4 +1,4 @@
-"""`dbt build` of the retail mart on scale S data: the seed's six views, columns and indexes."""
+"""`dbt build` of the retail mart on scale S data: the crawler's original six views, columns and indexes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.python.retail.conftest import (
     query,
     run_dbt_captured,
 )
-from tests.python.retail.seed_views import CADENCES, SEED_COLUMNS, SEED_INDEXES
+from tests.python.retail.original_views import CADENCES, ORIGINAL_COLUMNS, ORIGINAL_INDEXES
 
 
 def test_build_passes_every_model_and_test(retail_mart: RetailMart) -> None:
@@ -26,10 +26,10 @@ def test_build_passes_every_model_and_test(retail_mart: RetailMart) -> None:
     assert warned == 0, retail_mart.build.stdout[-3000:]
 
 
-def test_views_are_materialized_views_with_the_seed_columns_in_order(
+def test_views_are_materialized_views_with_the_original_columns_in_order(
     retail_mart: RetailMart,
 ) -> None:
-    for view, columns in SEED_COLUMNS.items():
+    for view, columns in ORIGINAL_COLUMNS.items():
         rows = query(retail_mart.settings, """
             select a.attname
             from pg_attribute a
@@ -42,8 +42,8 @@ def test_views_are_materialized_views_with_the_seed_columns_in_order(
         assert [name for (name,) in rows] == columns, view
 
 
-def test_views_have_the_seed_indexes(retail_mart: RetailMart) -> None:
-    for view, ((pk_name, pk_columns), others) in SEED_INDEXES.items():
+def test_views_have_the_original_indexes(retail_mart: RetailMart) -> None:
+    for view, ((pk_name, pk_columns), others) in ORIGINAL_INDEXES.items():
         rows = query(retail_mart.settings, """
             select i.indexname, x.indisunique,
                    pg_get_indexdef(x.indexrelid)

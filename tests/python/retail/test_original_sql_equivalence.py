@@ -1,4 +1,5 @@
-"""The mart gives the seed's results: each view equals the seed's SQL with only F1-F4 applied.
+"""The retail mart gives the crawler's original results: each view equals the original SQL with
+only F1-F4 applied.
 
 Both are evaluated as temporary views in one transaction on the scale S data, so now() and
 current_date are the same instant for both; the mart's views are its compiled SQL (from the
@@ -14,7 +15,7 @@ from pathlib import Path
 from orchestration.core.database import connect
 from tests.python.retail.conftest import MART_VIEWS, RetailMart
 
-SEED_WITH_FIXES = Path(__file__).with_name("seed_with_fixes.sql")
+ORIGINAL_SQL_WITH_FIXES = Path(__file__).with_name("original_sql_with_fixes.sql")
 
 
 def _compiled_views(retail_mart: RetailMart) -> dict[str, str]:
@@ -30,9 +31,9 @@ def _compiled_views(retail_mart: RetailMart) -> dict[str, str]:
     return compiled
 
 
-def test_every_view_equals_the_seed_with_the_four_fixes(retail_mart: RetailMart) -> None:
+def test_every_view_equals_the_original_sql_with_the_four_fixes(retail_mart: RetailMart) -> None:
     compiled = _compiled_views(retail_mart)
-    # The seed's order is a valid dependency order for both sets of views.
+    # The original's order is a valid dependency order for both sets of views.
     order = ["mv_daily_sales_estimates", "mv_brand_market_share", "mv_sku_velocity",
              "mv_store_performance", "mv_category_weekly_trends", "mv_product_intelligence"]
     assert sorted(order) == sorted(MART_VIEWS)
@@ -40,7 +41,7 @@ def test_every_view_equals_the_seed_with_the_four_fixes(retail_mart: RetailMart)
     with connect(retail_mart.settings) as conn, conn.cursor() as cur:
         cur.execute("set local timezone = 'UTC'")
         cur.execute("set local search_path = retail_raw")
-        cur.execute(SEED_WITH_FIXES.read_text())
+        cur.execute(ORIGINAL_SQL_WITH_FIXES.read_text())
         for name in order:
             cur.execute(f"create temp view mart_{name} as {compiled[name]}")
         for name in order:
@@ -49,9 +50,9 @@ def test_every_view_equals_the_seed_with_the_four_fixes(retail_mart: RetailMart)
             cur.execute(f"""
                 select count(*) from (
                     (select * from pg_temp.mart_{name}
-                     except all select * from pg_temp.seed_{name})
+                     except all select * from pg_temp.original_{name})
                     union all
-                    (select * from pg_temp.seed_{name}
+                    (select * from pg_temp.original_{name}
                      except all select * from pg_temp.mart_{name})
                 ) as differing
             """)

@@ -1,7 +1,7 @@
-"""The seed's six views (cannaiq migration 121): columns in order, index names, cadences."""
+"""The crawler's original six views (its migration 121): columns in order, index names, cadences."""
 
-# The seed's views (migration 121): every column in its order, and every index by name.
-SEED_COLUMNS = {
+# The crawler's original views (migration 121): every column in its order, and every index by name.
+ORIGINAL_COLUMNS = {
     "mv_daily_sales_estimates": [
         "dispensary_id", "product_id", "brand_name", "category", "sale_date", "avg_price",
         "units_sold", "units_restocked", "revenue_estimate", "snapshot_count",
@@ -32,7 +32,7 @@ SEED_COLUMNS = {
     ],
 }
 # (unique primary-key index, its columns), then the other indexes.
-SEED_INDEXES = {
+ORIGINAL_INDEXES = {
     "mv_daily_sales_estimates": (
         ("idx_mv_daily_sales_pk", "dispensary_id, product_id, sale_date"),
         ["idx_mv_daily_sales_brand", "idx_mv_daily_sales_category", "idx_mv_daily_sales_date"],

@@ -1,9 +1,9 @@
--- The seed's SQL (cannaiq migration 121) with only the four fixes applied, as temporary views
--- seed_<view>: the reference test_seed_equivalence.py compares the mart with. Run with
--- search_path = retail_raw and TimeZone = UTC, in one transaction (so now() is one instant).
--- Changes from the seed, each marked: F1 (LAG over the whole history), F2 (90 whole days of
--- daily sales), F3 (crawled stores on both sides of penetration), F4 (no NULL provider ids).
-CREATE TEMP VIEW seed_mv_daily_sales_estimates AS
+-- The crawler's original SQL (its migration 121) with only the four fixes applied, as temporary
+-- views original_<view>: the reference test_original_sql_equivalence.py compares the retail
+-- mart with. Run with search_path = retail_raw and TimeZone = UTC, in one transaction (so now()
+-- is one instant). Changes from the original, each marked: F1 (LAG over the whole history), F2 (90 whole days of
+-- daily sales), F3 (crawled stores only, in every measure of the brand share), F4 (no NULL provider ids).
+CREATE TEMP VIEW original_mv_daily_sales_estimates AS
 WITH qty_deltas AS (
 SELECT dispensary_id, product_id, brand_name, category, DATE(captured_at) AS sale_date, captured_at,
 price_rec, quantity_available,
@@ -21,15 +21,16 @@ FROM qty_deltas
 WHERE prev_quantity IS NOT NULL AND sale_date >= current_date - 90   -- F2 + whole days
 GROUP BY dispensary_id, product_id, brand_name, category, sale_date;
 
-CREATE TEMP VIEW seed_mv_brand_market_share AS
+CREATE TEMP VIEW original_mv_brand_market_share AS
 WITH brand_presence AS (
 SELECT sp.brand AS brand_name, d.state AS state_code,
-COUNT(DISTINCT sp.dispensary_id) FILTER (WHERE d.crawl_enabled) AS stores_carrying,   -- F3
+COUNT(DISTINCT sp.dispensary_id) AS stores_carrying,
 COUNT(*) AS sku_count,
 SUM(CASE WHEN sp.is_in_stock THEN 1 ELSE 0 END) AS in_stock_skus,
 AVG(sp.price_rec) AS avg_price
 FROM store_products sp JOIN dispensaries d ON d.id = sp.dispensary_id
 WHERE sp.brand IS NOT NULL AND d.state IS NOT NULL
+AND d.crawl_enabled                                                  -- F3: every measure
 GROUP BY sp.brand, d.state
 ),
 state_totals AS (
@@ -41,7 +42,7 @@ ROUND(bp.stores_carrying::NUMERIC * 100 / NULLIF(st.total_stores, 0), 2) AS pene
 bp.sku_count, bp.in_stock_skus, bp.avg_price, now() AS calculated_at
 FROM brand_presence bp JOIN state_totals st ON st.state_code = bp.state_code;
 
-CREATE TEMP VIEW seed_mv_sku_velocity AS
+CREATE TEMP VIEW original_mv_sku_velocity AS
 SELECT dse.product_id, dse.brand_name, dse.category, dse.dispensary_id, d.name AS dispensary_name, d.state AS state_code,
 SUM(dse.units_sold) AS total_units_30d, SUM(dse.revenue_estimate) AS total_revenue_30d,
 COUNT(DISTINCT dse.sale_date) AS days_with_sales,
@@ -53,11 +54,11 @@ WHEN SUM(dse.units_sold)::NUMERIC / NULLIF(COUNT(DISTINCT dse.sale_date), 0) >= 
 WHEN SUM(dse.units_sold)::NUMERIC / NULLIF(COUNT(DISTINCT dse.sale_date), 0) >= 0.1 THEN 'slow'
 ELSE 'stale'
 END AS velocity_tier, now() AS calculated_at
-FROM seed_mv_daily_sales_estimates dse JOIN dispensaries d ON d.id = dse.dispensary_id
+FROM original_mv_daily_sales_estimates dse JOIN dispensaries d ON d.id = dse.dispensary_id
 WHERE dse.sale_date >= current_date - INTERVAL '30 days'
 GROUP BY dse.product_id, dse.brand_name, dse.category, dse.dispensary_id, d.name, d.state;
 
-CREATE TEMP VIEW seed_mv_store_performance AS
+CREATE TEMP VIEW original_mv_store_performance AS
 SELECT d.id AS dispensary_id, d.name AS dispensary_name, d.city, d.state AS state_code,
 COALESCE(sales.total_revenue_30d, 0) AS total_revenue_30d, COALESCE(sales.total_units_30d, 0) AS total_units_30d,
 COUNT(DISTINCT sp.id) AS total_skus, COUNT(DISTINCT sp.id) FILTER (WHERE sp.is_in_stock) AS in_stock_skus,
@@ -67,21 +68,21 @@ FROM dispensaries d
 LEFT JOIN store_products sp ON sp.dispensary_id = d.id
 LEFT JOIN (
 SELECT dispensary_id, SUM(revenue_estimate) AS total_revenue_30d, SUM(units_sold) AS total_units_30d
-FROM seed_mv_daily_sales_estimates WHERE sale_date >= current_date - INTERVAL '30 days' GROUP BY dispensary_id
+FROM original_mv_daily_sales_estimates WHERE sale_date >= current_date - INTERVAL '30 days' GROUP BY dispensary_id
 ) sales ON sales.dispensary_id = d.id
 WHERE d.crawl_enabled = TRUE
 GROUP BY d.id, d.name, d.city, d.state, sales.total_revenue_30d, sales.total_units_30d;
 
-CREATE TEMP VIEW seed_mv_category_weekly_trends AS
+CREATE TEMP VIEW original_mv_category_weekly_trends AS
 SELECT dse.category, d.state AS state_code, DATE_TRUNC('week', dse.sale_date)::DATE AS week_start,
 COUNT(DISTINCT dse.product_id) AS sku_count, COUNT(DISTINCT dse.dispensary_id) AS store_count,
 SUM(dse.units_sold) AS total_units, SUM(dse.revenue_estimate) AS total_revenue, AVG(dse.avg_price) AS avg_price,
 now() AS calculated_at
-FROM seed_mv_daily_sales_estimates dse JOIN dispensaries d ON d.id = dse.dispensary_id
+FROM original_mv_daily_sales_estimates dse JOIN dispensaries d ON d.id = dse.dispensary_id
 WHERE dse.category IS NOT NULL AND dse.sale_date >= current_date - INTERVAL '90 days'
 GROUP BY dse.category, d.state, DATE_TRUNC('week', dse.sale_date);
 
-CREATE TEMP VIEW seed_mv_product_intelligence AS
+CREATE TEMP VIEW original_mv_product_intelligence AS
 WITH stock_diff AS (
 SELECT dispensary_id, product_id,
 FIRST_VALUE(quantity_available) OVER (PARTITION BY dispensary_id, product_id ORDER BY captured_at ASC
@@ -97,7 +98,7 @@ last_oos AS (
 SELECT dispensary_id, product_id, MAX(detected_at) AS last_oos_date FROM product_visibility_events
 WHERE event_type = 'oos' GROUP BY dispensary_id, product_id
 ),
-velocity AS (SELECT dispensary_id, product_id, avg_daily_units FROM seed_mv_sku_velocity)
+velocity AS (SELECT dispensary_id, product_id, avg_daily_units FROM original_mv_sku_velocity)
 SELECT sp.dispensary_id, d.name AS dispensary_name, d.state AS state_code, d.city,
 sp.provider_product_id AS sku, sp.name_raw AS product_name, sp.brand_name_raw AS brand, sp.category_raw AS category,
 sp.is_in_stock, sp.stock_status, sp.stock_quantity, sp.price_rec AS price, sp.first_seen_at AS first_seen, sp.last_seen_at AS last_seen,
