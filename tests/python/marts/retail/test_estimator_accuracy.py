@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.python.retail.conftest import RetailMart, query
+from tests.python.marts.retail.conftest import RetailMart, query
 
 # Last 31 days as the views count them: sale dates from today - 30 (UTC) to today.
 ACCURACY_SQL = """

@@ -19,8 +19,8 @@ import pytest
 
 from orchestration.cli import docs_site
 from orchestration.core.paths import PROJECT_DIR
-from tests.python.retail.conftest import MART_VIEWS, RetailMart
-from tests.python.retail.original_views import ORIGINAL_COLUMNS
+from tests.python.marts.retail.conftest import MART_VIEWS, RetailMart
+from tests.python.marts.retail.original_views import ORIGINAL_COLUMNS
 
 HOST = "127.0.0.1"
 DOCS_SCREENSHOT = PROJECT_DIR / "docs" / "dbt-docs.png"

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from orchestration.core.database import connect
-from tests.python.retail.conftest import MART_VIEWS, RetailMart
+from tests.python.marts.retail.conftest import MART_VIEWS, RetailMart
 
 ORIGINAL_SQL_WITH_FIXES = Path(__file__).with_name("original_sql_with_fixes.sql")
 

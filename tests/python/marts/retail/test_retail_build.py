@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 
-from tests.python.retail.conftest import (
+from tests.python.marts.retail.conftest import (
     MART_SELECTOR,
     MART_VIEWS,
     RetailMart,
     query,
     run_dbt_captured,
 )
-from tests.python.retail.original_views import CADENCES, ORIGINAL_COLUMNS, ORIGINAL_INDEXES
+from tests.python.marts.retail.original_views import CADENCES, ORIGINAL_COLUMNS, ORIGINAL_INDEXES
 
 
 def test_build_passes_every_model_and_test(retail_mart: RetailMart) -> None:
