@@ -14,10 +14,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestration.core.paths import PACKAGE_DIR, marts_dir
-from orchestration.demo_data.engine import Simulator
+
+if TYPE_CHECKING:
+    from orchestration.demo_data.engine import Simulator
 
 MIGRATIONS = "migrations"
 

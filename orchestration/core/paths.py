@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PROJECT_DIR = Path(os.environ.get("ANALYTICS_PROJECT_DIR", PACKAGE_DIR.parent))
 # The roles every mart shares, applied before any mart's own migrations.
-SHARED_MIGRATIONS_DIR = PACKAGE_DIR / "core" / "migrations"
+SHARED_MIGRATIONS_DIR = PACKAGE_DIR / "core" / "sql"
 DAGSTER_YAML = PACKAGE_DIR / "defs" / "dagster.yaml"
 
 
