@@ -132,14 +132,18 @@ def test_the_new_mart_has_its_group_schedules_and_python_asset(catalog: Analytic
     assert VIEW not in retail_hourly.asset_layer.selected_asset_keys
 
 
-def test_the_sensor_keeps_a_cursor_per_mart(loaded: Project, catalog: AnalyticsCatalog) -> None:
+def test_the_sensor_keeps_a_cursor_per_mart(
+    loaded: Project, catalog: AnalyticsCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     defs = definitions_for(catalog)
     assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
     watch = source_watch(catalog, lambda keys: checks_for(assets_defs, keys))
     sensor = build_source_sensor(all_views_job(list(catalog.keys.values()), watch.checks_for
                                                or (lambda keys: frozenset())),
                                  watch, min_interval=0)
-    os.environ.update(loaded.settings.libpq_env())
+    # The sensor's Postgres resource reaches this test's database (for this test only).
+    for name, value in loaded.settings.libpq_env().items():
+        monkeypatch.setenv(name, value)
 
     def tick(cursor: str | None) -> tuple[list[object], str | None]:
         with DagsterInstance.ephemeral() as instance:
