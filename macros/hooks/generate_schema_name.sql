@@ -1,6 +1,6 @@
 {#
-  Users query the views by their names in the schema their system puts them in (the retail
-  mart's in `analytics`), so a custom schema is used as it is, not as `<target>_<custom>`.
+  Users query the views by their names in the schema their system puts them in (`+schema` per
+  mart folder), so a custom schema is used as it is, not as `<target>_<custom>`.
 #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
   {%- if custom_schema_name is none -%}

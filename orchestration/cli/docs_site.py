@@ -1,7 +1,7 @@
 """`analytics docs`: build the dbt documentation site and serve it on a local port.
 
 The site lists every model and column with its description and shows the lineage graph from
-the `retail_raw` sources through the ephemeral staging models to the materialized views.
+each mart's sources through the ephemeral staging models to its materialized views.
 `dbt docs generate` reads the columns of the built relations from the database, so build the
 views first (`analytics demo`); otherwise the site still shows the descriptions.
 """

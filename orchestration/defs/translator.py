@@ -1,8 +1,7 @@
 """How each dbt model becomes a Dagster asset.
 
-`AnalyticsTranslator` keeps dagster-dbt's asset keys and dependencies (a model's key is its
-configured schema and name, e.g. `analytics/mv_sku_velocity`; a source's is
-`<source>/<table>`, e.g. `retail_raw/inventory_snapshots`) and adds what the views are about:
+`AnalyticsTranslator` keeps dagster-dbt's asset keys and dependencies (a model's key is
+`<schema>/<name>`, a source's `<source>/<table>`) and adds what the views are about:
 
 * group: the model's dbt group (`+group` per mart folder in dbt_project.yml), else its mart,
   the folder under `models/marts/`; models elsewhere by their top folder, or `default`;

@@ -320,23 +320,6 @@ def test_results_of_either_version_read_as_mart_sections() -> None:
     assert "11,127,386 inventory snapshots" in report.markdown(sections["retail"])
 
 
-def test_the_bench_names_no_mart() -> None:
-    """Shared code: no mart's name, source schema or view is written under orchestration/bench."""
-    bench_dir = Path(__file__).resolve().parents[3] / "orchestration" / "bench"
-    words: set[str] = set()
-    for plugin in discover().values():
-        words.add(plugin.name)
-        if plugin.simulator is not None:
-            words.update(plugin.simulator.source_schemas)
-            words.add(plugin.simulator.scratch_schema)
-            words.add(plugin.simulator.probe_table.rpartition(".")[2])
-        if plugin.bench is not None:
-            words.update(plugin.bench.views)
-    for path in sorted(bench_dir.glob("*.py")):
-        text = path.read_text().lower()
-        named = sorted(word for word in words if word.lower() in text)
-        assert not named, f"{path.name} names {', '.join(named)}"
-
 
 def test_the_mart_is_read_with_the_projects_model_info(tmp_path: Path) -> None:
     mart: Mart = load_mart(_manifest(tmp_path), "retail", "meta_x")
