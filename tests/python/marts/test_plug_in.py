@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from orchestration.defs.resources import PostgresResource
 from orchestration.defs.schedules import MART_TAG, all_views_job
 from orchestration.defs.sensors import build_source_sensor, load_cursor
 from orchestration.defs.sources import read_markers
+from tests.python.databases import create_database, drop_database
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURE = Path(__file__).resolve().parent / "fixture_mart"
@@ -67,15 +68,10 @@ def project(tmp_path_factory: pytest.TempPathFactory, pg_settings: ConnectionSet
         shutil.copytree(REPO / folder, directory / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(FIXTURE, directory, dirs_exist_ok=True)
-    with connect(pg_settings, dbname="postgres", autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f'drop database if exists "{DATABASE}" with (force)')
-        cur.execute(f'create database "{DATABASE}"')
     try:
-        yield Project(directory, replace(pg_settings, dbname=DATABASE))
+        yield Project(directory, create_database(pg_settings, DATABASE))
     finally:
-        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
-                conn.cursor() as cur:
-            cur.execute(f'drop database if exists "{DATABASE}" with (force)')
+        drop_database(pg_settings, DATABASE)
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import psycopg2
-import psycopg2.errors
-import psycopg2.extensions
 import pytest
 
 from orchestration.core import migrations
-from orchestration.core.database import connect
 from orchestration.core.dbt import dbt_env, dbt_executable
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.marts import load_mart
+from tests.python.databases import create_database, drop_database
 from tests.python.sql_client import SqlClient
 
 MART_SELECTOR = "+path:models/marts/retail"
@@ -142,23 +139,13 @@ def database_factory(pg_settings: ConnectionSettings) -> Iterator[
     created: list[ConnectionSettings] = []
     yield created
     for settings in created:
-        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
-                conn.cursor() as cur:
-            cur.execute(f'drop database if exists "{settings.dbname}" with (force)')
+        drop_database(pg_settings, settings.dbname)
 
 
 def fresh_database(pg_settings: ConnectionSettings, created: list[ConnectionSettings],
                    name: str) -> ConnectionSettings:
     """An empty database `name` with the source schema and roles (the project's migrations)."""
-    try:
-        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
-                conn.cursor() as cur:
-            cur.execute(f'drop database if exists "{name}" with (force)')
-            cur.execute(f'create database "{name}"')
-    except psycopg2.errors.InsufficientPrivilege:
-        pytest.fail("the reliability tests need a server where they may create databases"
-                    " (ANALYTICS_TEST_DATABASE_URL names one where this role may not)")
-    settings = replace(pg_settings, dbname=name)
+    settings = create_database(pg_settings, name)
     created.append(settings)
     migrations.migrate(settings)
     return settings

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
-import psycopg2.errors
 import pytest
 
 from orchestration.core.database import connect
@@ -22,6 +20,7 @@ from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import LoadReport
 from orchestration.demo_data.marts import load_mart
+from tests.python.databases import create_database, drop_database
 
 RETAIL_DATABASE = "analytics_retail_tests"
 SCALE = "S"
@@ -65,21 +64,11 @@ def query(settings: ConnectionSettings, sql: str, params: object = None) -> list
 
 @pytest.fixture(scope="session")
 def retail_settings(pg_settings: ConnectionSettings) -> Iterator[ConnectionSettings]:
-    """A fresh database for the mart; the session's own database if creating one is denied."""
+    """A fresh database for the mart, dropped at the end of the session."""
     try:
-        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
-                conn.cursor() as cur:
-            cur.execute(f'drop database if exists "{RETAIL_DATABASE}" with (force)')
-            cur.execute(f'create database "{RETAIL_DATABASE}"')
-    except psycopg2.errors.InsufficientPrivilege:
-        yield pg_settings
-        return
-    try:
-        yield replace(pg_settings, dbname=RETAIL_DATABASE)
+        yield create_database(pg_settings, RETAIL_DATABASE)
     finally:
-        with connect(pg_settings, dbname="postgres", autocommit=True) as conn, \
-                conn.cursor() as cur:
-            cur.execute(f'drop database if exists "{RETAIL_DATABASE}" with (force)')
+        drop_database(pg_settings, RETAIL_DATABASE)
 
 
 @pytest.fixture(scope="session")
