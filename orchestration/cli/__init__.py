@@ -121,11 +121,12 @@ def demo() -> None:
     from orchestration.cli import status
 
     settings = _settings()
-    migrations.migrate(settings)
-    empty = empty_marts(settings, marts.select(None))
-    kept = sorted(set(marts.discover()) - {m.name for m in empty})
+    plugins = marts.select(None)
+    empty = empty_marts(settings, plugins)
+    kept = [m.name for m in plugins if m.simulator is not None and m not in empty]
     if kept:
         console.print(f"source data already loaded for {', '.join(kept)}; keeping it")
+    # Migrates every mart first, whether or not one of them needs data.
     load_marts(settings, empty, engine.parse_scale("S"), 1, console)
     started = time.monotonic()
     try:

@@ -52,6 +52,13 @@ class ViewStatus:
     stale: bool | None
     last_error: str | None
 
+    def figures(self) -> tuple[str, str, str]:
+        """Rows, size and last duration as both tables show them."""
+        return (f"{self.rows:,}" if self.rows is not None else "-",
+                human_bytes(self.total_bytes) if self.total_bytes is not None else "-",
+                f"{self.last_duration_seconds:.2f}" if self.last_duration_seconds is not None
+                else "-")
+
     def as_json(self) -> dict[str, Any]:
         return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()}
 
@@ -167,16 +174,17 @@ def render(statuses: Sequence[ViewStatus], now: datetime | None = None) -> Table
         action = s.last_action or "-"
         if s.last_status and s.last_status != "success":
             action = f"{action} ([red]{s.last_status}[/red])"
+        rows, size, seconds = s.figures()
         table.add_row(
             s.mart or "-",
             s.relation,
             s.cadence or "-",
-            f"{s.rows:,}" if s.rows is not None else "-",
-            human_bytes(s.total_bytes) if s.total_bytes is not None else "-",
+            rows,
+            size,
             str(len(s.indexes)),
             action,
             _ago(s.last_finished_at or s.last_started_at, now),
-            f"{s.last_duration_seconds:.2f}" if s.last_duration_seconds is not None else "-",
+            seconds,
             _state(s),
             (s.last_error or "")[:200],
         )
@@ -195,14 +203,9 @@ def render_summary(statuses: Sequence[ViewStatus], build_seconds: float) -> Tabl
     for s in statuses:
         if previous is not None and s.mart != previous:
             table.add_section()
-        table.add_row(
-            s.mart or "-" if s.mart != previous else "",
-            s.relation,
-            f"{s.rows:,}" if s.rows is not None else "-",
-            human_bytes(s.total_bytes) if s.total_bytes is not None else "-",
-            s.last_action or "-",
-            f"{s.last_duration_seconds:.2f}" if s.last_duration_seconds is not None else "-",
-        )
+        rows, size, seconds = s.figures()
+        table.add_row(s.mart or "-" if s.mart != previous else "", s.relation, rows, size,
+                      s.last_action or "-", seconds)
         previous = s.mart
     if not statuses:
         table.caption = "no materialized views built yet"

@@ -13,11 +13,6 @@ from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import LoadReport, Scale, is_empty, load, parse_scale
 
 
-def simulated(marts: Sequence[MartPlugin]) -> list[MartPlugin]:
-    """The marts that have a simulator."""
-    return [mart for mart in marts if mart.simulator is not None]
-
-
 def load_marts(
     settings: ConnectionSettings,
     marts: Sequence[MartPlugin],
@@ -29,7 +24,7 @@ def load_marts(
     """Migrate, then replace each mart's source data by its simulation of `scale` and `seed`."""
     migrations.migrate(settings)
     return [load(settings, mart.name, mart.simulator, scale, seed, console, anchor)
-            for mart in simulated(marts) if mart.simulator is not None]
+            for mart in marts if mart.simulator is not None]
 
 
 def load_mart(
@@ -50,5 +45,5 @@ def load_mart(
 
 def empty_marts(settings: ConnectionSettings, marts: Sequence[MartPlugin]) -> list[MartPlugin]:
     """The marts with a simulator whose source data is not loaded yet."""
-    return [mart for mart in simulated(marts)
+    return [mart for mart in marts
             if mart.simulator is not None and is_empty(settings, mart.simulator)]

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +19,12 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 from orchestration.core.database import connect
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
-from orchestration.defs.dbt_assets import checks_for
-from orchestration.defs.definitions import definitions_for, source_watch
+from orchestration.defs.definitions import definitions_for
 from orchestration.defs.resources import PostgresResource
-from orchestration.defs.schedules import MART_TAG, all_views_job
-from orchestration.defs.sensors import build_source_sensor, load_cursor
-from orchestration.defs.sources import read_markers
+from orchestration.defs.schedules import MART_TAG
+from orchestration.defs.sensors import MIN_INTERVAL_ENV, SENSOR_NAME, load_cursor
 from tests.python.databases import create_database, drop_database
+from tests.python.orchestration.conftest import write_and_wait
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURE = Path(__file__).resolve().parent / "fixture_mart"
@@ -131,12 +129,9 @@ def test_the_new_mart_has_its_group_schedules_and_python_asset(catalog: Analytic
 def test_the_sensor_keeps_a_cursor_per_mart(
     loaded: Project, catalog: AnalyticsCatalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    defs = definitions_for(catalog)
-    assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
-    watch = source_watch(catalog, lambda keys: checks_for(assets_defs, keys))
-    sensor = build_source_sensor(all_views_job(list(catalog.keys.values()), watch.checks_for
-                                               or (lambda keys: frozenset())),
-                                 watch, min_interval=0)
+    # The project's own sensor, its first request not held back by the minimum interval.
+    monkeypatch.delenv(MIN_INTERVAL_ENV, raising=False)
+    sensor = definitions_for(catalog).resolve_sensor_def(SENSOR_NAME)
     # The sensor's Postgres resource reaches this test's database (for this test only).
     for name, value in loaded.settings.libpq_env().items():
         monkeypatch.setenv(name, value)
@@ -150,17 +145,8 @@ def test_the_sensor_keeps_a_cursor_per_mart(
 
     requests, cursor = tick(None)
     assert not requests and set(load_cursor(cursor)) == {"kiosk", "retail"}
-    with connect(loaded.settings) as conn:
-        before = read_markers(conn, ["kiosk_raw.sales"])
-    with connect(loaded.settings, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("insert into kiosk_raw.sales values (1, 1, now(), 1.0)")
-        cur.execute("select pg_stat_force_next_flush()")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connect(loaded.settings) as conn:
-            if read_markers(conn, ["kiosk_raw.sales"]) != before:
-                break
-        time.sleep(0.1)
+    write_and_wait(loaded.settings, "kiosk_raw.sales",
+                   "insert into kiosk_raw.sales values (1, 1, now(), 1.0)")
     requests, after = tick(cursor)
     assert len(requests) == 1
     request = requests[0]

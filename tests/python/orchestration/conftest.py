@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from orchestration.core.project import meta_schema
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
 from orchestration.defs.definitions import definitions_for
+from orchestration.defs.sources import read_markers
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURE = Path(__file__).resolve().parent / "fixture_project"
@@ -134,3 +136,20 @@ def hourly_run(
         " where id > %s order by id", (before,),
     )
     return HourlyRun(result, rows)
+
+
+def write_and_wait(settings: ConnectionSettings, relation: str, statement: str) -> None:
+    """Run `statement` (a write to `relation`) and wait until the statistics show it: the
+    relation's change marker moves."""
+    with connect(settings) as conn:
+        before = read_markers(conn, [relation])
+    with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+        cur.execute("select pg_stat_force_next_flush()")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connect(settings) as conn:
+            if read_markers(conn, [relation]) != before:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the change marker of {relation} did not move")

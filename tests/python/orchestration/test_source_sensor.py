@@ -3,7 +3,6 @@ it; no change, too soon after the last request, or a run in progress over them r
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 
 import pytest
@@ -37,6 +36,7 @@ from orchestration.defs.sensors import (
     min_interval_seconds,
 )
 from orchestration.defs.sources import read_markers
+from tests.python.orchestration.conftest import write_and_wait
 
 MIN_INTERVAL = 300.0
 
@@ -71,21 +71,9 @@ def downstream_keys(catalog: AnalyticsCatalog, table: str) -> set[AssetKey]:
 
 def write_to(settings: ConnectionSettings, relation: str) -> None:
     """Insert a snapshot row and wait until the statistics show it (the marker changes)."""
-    with connect(settings) as conn:
-        before = read_markers(conn, [relation])
-    with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(
-            f"insert into {relation} (id, dispensary_id, product_id, captured_at)"
-            f" select coalesce(max(id), 0) + 1, 1, 'p1', now() from {relation}"
-        )
-        cur.execute("select pg_stat_force_next_flush()")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connect(settings) as conn:
-            if read_markers(conn, [relation]) != before:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the change marker of {relation} did not move")
+    write_and_wait(settings, relation,
+                   f"insert into {relation} (id, dispensary_id, product_id, captured_at)"
+                   f" select coalesce(max(id), 0) + 1, 1, 'p1', now() from {relation}")
 
 
 @pytest.fixture
