@@ -3,9 +3,10 @@
 A mart's simulator (its `Simulator`, in `orchestration/marts/<mart>/`) is SQL run inside
 Postgres: files `NN_*.sql` build scratch tables in the mart's scratch schema, split into steps by
 `-- step: <name>` lines (a step named `... (parallel)` runs once per part, in one session per
-core); then one file `publish_<schema>.sql` per source schema replaces that schema's content, each
-in its own session and transaction, and they commit together. Big tables are loaded with their
-indexes and constraints dropped and rebuilt in one pass each. Design notes: docs/demo-data.md.
+core); then one file `publish_<schema>.sql` per source schema replaces that schema's content (in
+a schema shared with others, only the mart's `source_tables`), each in its own session and
+transaction, and they commit together. Big tables are loaded with their indexes and constraints
+dropped and rebuilt in one pass each. Design notes: docs/demo-data.md.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ class Simulator:
     bulk_tables: tuple[str, ...] = ()
     # Settings of the sessions that publish (e.g. memory for a big sort).
     publish_settings: Mapping[str, str] = field(default_factory=dict)
+    # In a schema the mart shares with other marts or users, only these tables (by name,
+    # without the schema) are its own: a load truncates, analyzes and counts just them there.
+    # A source schema not named here is the mart's alone: every table in it is replaced.
+    source_tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,7 @@ def load(
             cur.execute("select pg_advisory_lock(hashtext(%s))", (lock_name,))
         _generate_and_publish(settings, console, simulator, params)
         with lock.cursor() as count:
-            rows = _count_rows(count, simulator.source_schemas)
+            rows = _count_rows(count, simulator)
     starts_at = params.get("start_ts")
     report = LoadReport(mart=mart, scale=scale.name, seed=seed,
                         starts_at=starts_at if isinstance(starts_at, datetime) else None,
@@ -227,7 +232,7 @@ def _generate_and_publish(
         _publish(settings, console, simulator, params)
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             _configure(cur)
-            tables = _source_tables(cur, simulator.source_schemas)
+            tables = _source_tables(cur, simulator, simulator.source_schemas)
             _run_step(console, cur, "analyze", "analyze " + ", ".join(tables), None)
     finally:
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
@@ -247,7 +252,7 @@ def _publish(
         def replace_schema(schema: str) -> None:
             with conns[schema].cursor() as cur:
                 _configure(cur, simulator.publish_settings)
-                tables = _source_tables(cur, (schema,))
+                tables = _source_tables(cur, simulator, (schema,))
                 _run_step(console, cur, f"truncate {schema}", "truncate table " + ", ".join(tables),
                           None, spinner=False)
                 rebuild = _drop_bulk_indexes(cur, schema, simulator.bulk_tables)
@@ -285,8 +290,9 @@ def _record(settings: ConnectionSettings, report: LoadReport) -> None:
         )
 
 
-def _count_rows(cur: psycopg2.extensions.cursor, schemas: Sequence[str]) -> dict[str, int]:
-    return {table: _count(cur, table) for table in _source_tables(cur, schemas)}
+def _count_rows(cur: psycopg2.extensions.cursor, simulator: Simulator) -> dict[str, int]:
+    return {table: _count(cur, table)
+            for table in _source_tables(cur, simulator, simulator.source_schemas)}
 
 
 def _count(cur: psycopg2.extensions.cursor, table: str) -> int:
@@ -347,15 +353,20 @@ def _report(console: Console, name: str, count: int, seconds: float) -> None:
     console.print(f"  {name:<44}{rows}  {seconds:6.1f} s")
 
 
-def _source_tables(cur: psycopg2.extensions.cursor, schemas: Sequence[str]) -> list[str]:
-    """Every table of the schemas (truncated in one statement: foreign keys among them hold)."""
+def _source_tables(
+    cur: psycopg2.extensions.cursor, simulator: Simulator, schemas: Sequence[str]
+) -> list[str]:
+    """The mart's tables in the schemas (truncated in one statement: foreign keys among them
+    hold): every table of a schema of its own, only the listed ones of a shared schema."""
     cur.execute(
-        "select format('%%I.%%I', n.nspname, c.relname) from pg_class c"
+        "select n.nspname, c.relname, format('%%I.%%I', n.nspname, c.relname) from pg_class c"
         " join pg_namespace n on n.oid = c.relnamespace"
-        " where n.nspname = any(%s) and c.relkind in ('r', 'p') order by 1",
+        " where n.nspname = any(%s) and c.relkind in ('r', 'p') order by 3",
         (list(schemas),),
     )
-    return [row[0] for row in cur.fetchall()]
+    owned = simulator.source_tables
+    return [qualified for schema, table, qualified in cur.fetchall()
+            if schema not in owned or table in owned[schema]]
 
 
 def _drop_bulk_indexes(

@@ -13,18 +13,26 @@ from orchestration.core.marts import discover
 REPO = Path(__file__).resolve().parents[2]
 SHARED = [
     *(REPO / "orchestration" / folder for folder in ("core", "defs", "demo_data", "cli", "bench")),
-    *(REPO / "macros" / folder for folder in ("materialized_view", "postgres", "hooks", "tests")),
+    *(REPO / "macros" / folder
+      for folder in ("materialized_view", "postgres", "hooks", "tests", "marts")),
 ]
 SUFFIXES = (".py", ".sql", ".yml", ".yaml")
 
 
 def mart_words() -> set[str]:
-    """Each mart's name, source and scratch schemas, probe table and benched views."""
+    """Each mart's name, source and scratch schemas (its tables in a shared schema), probe
+    table and benched views."""
     words: set[str] = set()
     for plugin in discover().values():
         words.add(plugin.name)
         if plugin.simulator is not None:
-            words.update(plugin.simulator.source_schemas)
+            # A schema the mart shares (`source_tables`, e.g. public) is no word of its own:
+            # its tables there are.
+            shared = plugin.simulator.source_tables
+            words.update(schema for schema in plugin.simulator.source_schemas
+                         if schema not in shared)
+            words.update(f"{schema}.{table}" for schema, tables in shared.items()
+                         for table in tables)
             words.add(plugin.simulator.scratch_schema)
             words.add(plugin.simulator.probe_table.rpartition(".")[2])
         if plugin.bench is not None:

@@ -1,0 +1,69 @@
+"""The search-performance mart's sources holding scale S demo data, loaded once per session in
+a database of its own.
+
+The mart's tables are fixed (`sqp.*`, `public.brands`, `public.asin_brand_mapping`), so its
+tests use their own database on the session's server instead of sharing tables with other
+tests. The load is anchored at the start of the current hour: the reports end at the last
+full week before today, as they would in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from orchestration.core.database import connect
+from orchestration.core.settings import ConnectionSettings
+from orchestration.demo_data.engine import LoadReport
+from orchestration.demo_data.marts import load_mart
+from tests.python.databases import create_database, drop_database
+
+MART = "search_performance"
+DATABASE = "analytics_search_performance_tests"
+SCALE = "S"
+SEED = 1
+ANCHOR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class LoadedSources:
+    settings: ConnectionSettings
+    load: LoadReport
+
+
+def query(settings: ConnectionSettings, sql: str, params: object = None) -> list[tuple]:
+    with connect(settings) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def one(settings: ConnectionSettings, sql: str, params: object = None) -> tuple:
+    rows = query(settings, sql, params)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def load(settings: ConnectionSettings, seed: int = SEED) -> LoadReport:
+    """Scale S of `seed`, anchored at ANCHOR (migrating first)."""
+    return load_mart(settings, MART, SCALE, seed=seed, anchor=ANCHOR)
+
+
+@pytest.fixture(scope="session")
+def search_performance_settings(pg_settings: ConnectionSettings
+                                ) -> Iterator[ConnectionSettings]:
+    """A fresh database for the mart, dropped at the end of the session."""
+    try:
+        yield create_database(pg_settings, DATABASE)
+    finally:
+        drop_database(pg_settings, DATABASE)
+
+
+@pytest.fixture(scope="session")
+def search_performance_sources(search_performance_settings: ConnectionSettings
+                               ) -> LoadedSources:
+    """Scale S, seed SEED, anchored at ANCHOR: loaded once; tests only read it."""
+    return LoadedSources(settings=search_performance_settings,
+                         load=load(search_performance_settings))
