@@ -1,4 +1,5 @@
-"""`analytics`: the project's command line (database, demo data, demo, refresh, status, bench)."""
+"""`analytics`: the project's command line (database, demo data, demo, refresh, status, bench,
+drop-mart)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from orchestration.cli import docs_site
+from orchestration.cli import docs_site, drop_mart
 from orchestration.core import database, marts, migrations
 from orchestration.core.dbt import run_dbt
 from orchestration.core.settings import SettingsError
@@ -24,6 +25,7 @@ app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_h
 db_app = typer.Typer(help="The project's Postgres server.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("docs")(docs_site.docs_command)
+app.command("drop-mart")(drop_mart.drop_mart_command)
 console = Console(soft_wrap=True)
 
 
