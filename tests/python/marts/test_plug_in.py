@@ -17,6 +17,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
 from orchestration.core.database import connect
+from orchestration.core.marts import discover
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
 from orchestration.defs.definitions import definitions_for
@@ -105,7 +106,7 @@ def test_refresh_and_status_know_the_new_mart(loaded: Project) -> None:
     assert [(v["model"], v["mart"], v["rows"]) for v in views] == [
         ("mv_kiosk_daily_sales", MART, days)]
     everything = json.loads(loaded.analytics("status", "--json").stdout)
-    assert {v["mart"] for v in everything} == {"kiosk", "retail"}
+    assert {v["mart"] for v in everything} == {MART, *discover()}
 
 
 def test_the_new_mart_has_its_group_schedules_and_python_asset(catalog: AnalyticsCatalog) -> None:
@@ -144,7 +145,7 @@ def test_the_sensor_keeps_a_cursor_per_mart(
         return list(result.run_requests or []), result.cursor
 
     requests, cursor = tick(None)
-    assert not requests and set(load_cursor(cursor)) == {"kiosk", "retail"}
+    assert not requests and set(load_cursor(cursor)) == {MART, *discover()}
     write_and_wait(loaded.settings, "kiosk_raw.sales",
                    "insert into kiosk_raw.sales values (1, 1, now(), 1.0)")
     requests, after = tick(cursor)
