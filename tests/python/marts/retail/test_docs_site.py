@@ -10,8 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,51 +17,18 @@ import pytest
 
 from orchestration.cli import docs_site
 from orchestration.core.paths import PROJECT_DIR
+from tests.python.browser import COLUMN_ROW, HOST, free_port, render
 from tests.python.marts.retail.conftest import MART_VIEWS, RetailMart
 from tests.python.marts.retail.original_views import ORIGINAL_COLUMNS
 
-HOST = "127.0.0.1"
 DOCS_SCREENSHOT = PROJECT_DIR / "docs" / "dbt-docs.png"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--no-first-run", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-    "--window-size=1600,1000", "--virtual-time-budget=15000",
-]
-# A column row of a model page: <tr class="column-row ..."> <td> <div> <span ...>name</span>
-COLUMN_ROW = re.compile(
-    r'class="column-row[^"]*"[^>]*>\s*<td>\s*<div>\s*<span class="text-dark ng-binding">'
-    r"(\w+)</span>"
-)
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "headless Chromium is needed: apt-get install -y chromium (see .ci/run)"
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def _render(url: str, profile: Path, *extra: str) -> str:
-    """The page's DOM after its scripts ran, without the inlined scripts and styles."""
-    result = subprocess.run(
-        [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
-        capture_output=True, text=True, timeout=180, check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    dom = re.sub(r"<script\b.*?</script>", "", result.stdout, flags=re.S)
-    return re.sub(r"<style\b.*?</style>", "", dom, flags=re.S)
 
 
 @pytest.fixture(scope="module")
 def docs_url(retail_mart: RetailMart) -> Iterator[str]:
     """The site generated from the built mart and served on a free port; stopped afterwards."""
     docs_site.generate_docs(retail_mart.settings, target_path=retail_mart.target_path)
-    port = _free_port()
+    port = free_port()
     server = docs_site.start_docs_server(retail_mart.settings, HOST, port,
                                          target_path=retail_mart.target_path)
     try:
@@ -91,7 +56,7 @@ def test_catalog_lists_every_column_of_every_view(
 
 
 def test_model_page_lists_columns_and_neighbours(docs_url: str, tmp_path: Path) -> None:
-    dom = _render(f"{docs_url}#!/model/model.analytics.mv_sku_velocity", tmp_path / "profile",
+    dom = render(f"{docs_url}#!/model/model.analytics.mv_sku_velocity", tmp_path / "profile",
                   "--dump-dom")
     assert COLUMN_ROW.findall(dom) == ORIGINAL_COLUMNS["mv_sku_velocity"]
     links = set(re.findall(r'href="#!/model/model\.analytics\.(\w+)"', dom))
@@ -102,13 +67,13 @@ def test_model_page_lists_columns_and_neighbours(docs_url: str, tmp_path: Path) 
 
 def test_lineage_graph_renders(docs_url: str, tmp_path: Path) -> None:
     url = f"{docs_url}#!/model/model.analytics.mv_sku_velocity?g_v=1"
-    dom = _render(url, tmp_path / "profile", "--dump-dom")
+    dom = render(url, tmp_path / "profile", "--dump-dom")
     assert "Lineage Graph" in dom
     layers = set(re.findall(r'data-id="(layer\d-\w+)"', dom))
     assert "layer2-node" in layers, f"no graph canvas rendered: {sorted(layers)}"
 
     screenshot = tmp_path / "dbt-docs.png"
-    _render(url, tmp_path / "profile", f"--screenshot={screenshot}")
+    render(url, tmp_path / "profile", f"--screenshot={screenshot}")
     image = screenshot.read_bytes()
     assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 20_000
     if os.environ.get("ANALYTICS_UPDATE_SCREENSHOTS"):
