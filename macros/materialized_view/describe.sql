@@ -11,7 +11,8 @@
                  and x.indpred is null and x.indexprs is null
            ) as has_unique_index,
            s.fingerprint,
-           s.relation_oid::bigint as built_oid
+           s.relation_oid::bigint as built_oid,
+           s.source_markers::text as source_markers
     from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
     left join {{ meta }}.mv_state s
@@ -27,5 +28,6 @@
   {%- set row = rows[0] -%}
   {{ return({'oid': row['oid'], 'kind': row['kind'], 'populated': row['populated'],
              'has_unique_index': row['has_unique_index'], 'fingerprint': row['fingerprint'],
-             'built_oid': row['built_oid']}) }}
+             'built_oid': row['built_oid'],
+             'source_markers': fromjson(row['source_markers']) if row['source_markers'] is not none else none}) }}
 {% endmacro %}

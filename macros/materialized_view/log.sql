@@ -28,12 +28,35 @@
   {{ return(none if row['status'] == expected else (row['error'] or row['status'])) }}
 {% endmacro %}
 
-{# A run that did nothing to the view: a success, with why in its note. #}
-{% macro mv_log_skip(log_id, message) %}
+{#
+  A run that did nothing to the view: a success, with why in its note and its kind in
+  skip_reason (unchanged, fresh or configuration). An unchanged view keeps the row count of
+  its last successful run (a count only when the log has none), so the status view, which
+  needs rows_after, counts it checked and fresh.
+#}
+{% macro mv_log_skip(log_id, message, reason, relation=none) %}
+  {%- set log = adapter.quote(mv_meta_schema()) ~ '.refresh_log' -%}
   {% call statement('mv_log_skip') %}
-    update {{ adapter.quote(mv_meta_schema()) }}.refresh_log
+    update {{ log }}
        set action = 'skip', status = 'success', finished_at = clock_timestamp(),
-           duration_seconds = 0, note = {{ mv_literal(message) }}
+           duration_seconds = 0, note = {{ mv_literal(message) }}, skip_reason = {{ mv_literal(reason) }}
+    {%- if relation is not none %},
+           rows_after = coalesce(
+               (select l.rows_after from {{ log }} l
+                 where l.relation = {{ mv_literal(relation.schema ~ '.' ~ relation.identifier) }}
+                   and l.status = 'success' and l.rows_after is not null and l.id < {{ log_id }}
+                 order by l.id desc limit 1),
+               (select count(*) from {{ relation }}))
+    {%- endif %}
+     where id = {{ log_id }}
+  {% endcall %}
+{% endmacro %}
+
+{# Why this run does what it does, in its log row (a refresh's changed sources). #}
+{% macro mv_log_note(log_id, note) %}
+  {% call statement('mv_log_note') %}
+    update {{ adapter.quote(mv_meta_schema()) }}.refresh_log
+       set note = concat_ws('; ', note, {{ mv_literal(note) }})
      where id = {{ log_id }}
   {% endcall %}
 {% endmacro %}
@@ -53,7 +76,7 @@
 {% macro mv_log_fallback(log_id, note) %}
   {% call statement('mv_log_fallback') %}
     update {{ adapter.quote(mv_meta_schema()) }}.refresh_log
-       set status = 'running', error = null, note = {{ mv_literal(note) }}
+       set status = 'running', error = null, note = concat_ws('; ', note, {{ mv_literal(note) }})
      where id = {{ log_id }}
   {% endcall %}
 {% endmacro %}

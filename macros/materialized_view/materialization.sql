@@ -11,6 +11,7 @@
   {%- set indexes = collected.indexes -%}
   {%- set fingerprint = mv_fingerprint(model_sql, indexes) -%}
   {%- do mv_refresh_strategy() -%}
+  {%- set skip_unchanged = mv_skip_unchanged() -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
 
@@ -22,6 +23,8 @@
   {%- set swap_actions = ['rebuild', 'refresh_swap'] -%}
   {%- set described = mv_describe(target) -%}
   {%- set planned = mv_choose_action(described, fingerprint) -%}
+  {#- Change triggers go on before the locks, each in a short transaction of its own. -#}
+  {%- set install_errors = mv_track_sources(described) if skip_unchanged else {} -%}
   {%- set session_lock = planned in swap_actions -%}
   {%- set guards = mv_guards(planned, described) -%}
   {{ mv_lock(target, guards, session=session_lock) }}
@@ -43,15 +46,36 @@
 
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
+  {#- skip_refresh_when_unchanged: the markers are read now, after the hooks (a hook's own
+      writes are counted) and before any work (docs/materialized-view.md). -#}
+  {%- set source_check = none -%}
+  {%- if skip_unchanged and action not in ['skip', 'skip_fresh', 'fail'] -%}
+    {%- set source_check = mv_check_sources(existing, action, install_errors) -%}
+    {%- if source_check.unchanged -%}
+      {%- set action = 'skip_unchanged' -%}
+    {%- elif source_check.note -%}
+      {{ mv_log_note(log_id, source_check.note) }}
+    {%- endif -%}
+  {%- endif -%}
+
   {%- if action == 'skip' -%}
     {%- set message = "Configuration changes were identified and `on_configuration_change` was set to `continue` for `" ~ target ~ "`" -%}
     {{ exceptions.warn(message) }}
-    {{ mv_log_skip(log_id, message) }}
+    {{ mv_log_skip(log_id, message, 'configuration') }}
     {% call statement('main') %}select 'skip'{% endcall %}
   {%- elif action == 'skip_fresh' -%}
-    {{ mv_log_skip(log_id, 'already rebuilt in this run on its refreshed upstream') }}
+    {{ mv_log_skip(log_id, 'already rebuilt in this run on its refreshed upstream', 'fresh') }}
     {% call statement('main') %}select 'skip'{% endcall %}
     {%- do store_raw_result(name='main', message='fresh: rebuilt with its upstream', code='skip', rows_affected=-1) -%}
+  {%- elif action == 'skip_unchanged' -%}
+    {%- set message = 'unchanged: no source changed since the last refresh' -%}
+    {%- set checked = source_check.markers | length -%}
+    {{ mv_log_skip(log_id, message ~ ' (' ~ checked ~ (' relation' if checked == 1 else ' relations') ~ ' checked)', 'unchanged', target) }}
+    {% call statement('main') %}select 'skip'{% endcall %}
+    {%- do store_raw_result(name='main', message=message, code='skip', rows_affected=-1) -%}
+    {#- Docs and grants are not data: a changed config applies even when the rows stay. -#}
+    {% do persist_docs(target, model) %}
+    {% do apply_grants(target, mv_grants_for_existing_roles(config.get('grants')), should_revoke=true) %}
   {%- elif action == 'fail' -%}
     {%- set message = "Configuration changes were identified and `on_configuration_change` was set to `fail` for `" ~ target ~ "`" -%}
     {#- A failure, not a skip: status reports must show it (the view needs a rebuild). -#}
@@ -79,7 +103,9 @@
       {%- endif -%}
       {%- set statements = mv_refresh_sql(target, action == 'refresh_concurrently') -%}
     {%- endif -%}
-    {%- do statements.append(mv_state_save_sql(target, fingerprint, unique_key)) -%}
+    {%- do statements.append(mv_state_save_sql(target, fingerprint, unique_key,
+                                               source_check.markers if source_check is not none else none)) -%}
+    {%- do statements.append(mv_view_changed_sql(target)) -%}
 
     {% call statement('main') %}
       {{ mv_guarded_sql(log_id, action, target, statements, model_sql, unique_key,

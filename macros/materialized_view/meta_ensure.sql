@@ -1,11 +1,15 @@
 {# The version of the meta tables' DDL, kept as the comment of mv_status. #}
 {% macro mv_meta_version() -%}
-  {{ return('mv_meta v2') }}
+  {{ return('mv_meta v3') }}
 {%- endmacro %}
 
 {#
   Creates the refresh log, mv_state and the mv_status view on first use (and when their
-  version changed), under an advisory lock because parallel dbt threads race on DDL.
+  version changed), under an advisory lock because parallel dbt threads race on DDL. Columns
+  added by a later version are added with `add column if not exists`, so a database of an
+  older version is upgraded in place. The change counters of skip_refresh_when_unchanged
+  (source_changes, source_change_counts and the two functions) are described in
+  docs/materialized-view.md, "Skipping a refresh when no source changed".
 #}
 {% macro mv_meta_ensure() %}
   {%- set meta = adapter.quote(mv_meta_schema()) -%}
@@ -32,8 +36,11 @@
           error            text,
           invocation_id    text,
           backend_pid      integer not null default pg_backend_pid(),
-          note             text
+          note             text,
+          skip_reason      text
       );
+      alter table {{ meta }}.refresh_log add column if not exists skip_reason text;
+      comment on column {{ meta }}.refresh_log.skip_reason is 'Why a skip did nothing: unchanged (no source changed), fresh (rebuilt earlier in this run with its upstream) or configuration (on_configuration_change: continue).';
       create index if not exists refresh_log_relation_idx on {{ meta }}.refresh_log (relation, id desc);
       comment on table {{ meta }}.refresh_log is 'Every create / refresh / rebuild / skip of a materialized view by the materialized_view materialization, with its outcome.';
       create table if not exists {{ meta }}.mv_state (
@@ -44,9 +51,24 @@
           fingerprint   text not null,
           unique_key    text,
           updated_at    timestamptz not null default now(),
+          source_markers jsonb,
           primary key (schema_name, relation_name)
       );
+      alter table {{ meta }}.mv_state add column if not exists source_markers jsonb;
       comment on table {{ meta }}.mv_state is 'What each materialized view was last built from (fingerprint of its compiled SQL and indexes) and the relation OID built.';
+      comment on column {{ meta }}.mv_state.source_markers is 'skip_refresh_when_unchanged: the change marker of each relation the view reads, read just before its last refresh.';
+      create table if not exists {{ meta }}.source_changes (
+          relid      oid not null,
+          changed_at timestamptz not null default now()
+      );
+      create index if not exists source_changes_relid_idx on {{ meta }}.source_changes (relid);
+      comment on table {{ meta }}.source_changes is 'One row per write statement (insert, update, delete, truncate) on a table a view with skip_refresh_when_unchanged reads, appended by its change trigger.';
+      create table if not exists {{ meta }}.source_change_counts (
+          relid   oid primary key,
+          changes bigint not null
+      );
+      comment on table {{ meta }}.source_change_counts is 'Per relation: the source_changes rows compacted away, and the refreshes of each materialized view. A change marker counts these plus the rows left.';
+      {{ mv_change_functions_sql() }}
       create or replace view {{ meta }}.mv_status as
       with last_run as (
           select distinct on (l.relation) l.*

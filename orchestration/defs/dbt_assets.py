@@ -75,7 +75,8 @@ def build_mart_dbt_assets(
         context: AssetExecutionContext, dbt: AnalyticsDbtCliResource, postgres: PostgresResource
     ) -> Iterator[Any]:
         invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
-        yield from with_refresh_metadata(invocation.stream(), postgres, schema, model_names)
+        yield from with_refresh_metadata(invocation.stream(), postgres, schema, model_names,
+                                         context.asset_key_for_output)
         keep_partial_parse(invocation.target_path)
         # Each run gets its own target/dagster/<op>-<run>-<id>/; keep failed ones only.
         shutil.rmtree(invocation.target_path, ignore_errors=True)

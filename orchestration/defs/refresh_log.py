@@ -3,19 +3,26 @@
 The materialized_view materialization logs every model it builds to `<meta>.refresh_log` with
 the dbt invocation id; dagster-dbt puts the model's `unique_id` and that `invocation_id` on its
 event, so the lookup is exact: action, status, rows, seconds, size and indexes.
+
+A view skipped because none of its sources changed (`skip_refresh_when_unchanged`, the log
+row's `skip_reason` 'unchanged') was not materialized: its event becomes an AssetObservation
+carrying the same figures and the note, so the run shows the asset checked, not refreshed
+(dagster-dbt's outputs are optional, so leaving the Output out is allowed). A view skipped as
+already rebuilt in this run with its upstream (`skip_reason` 'fresh') has new rows and stays
+a materialization.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg2
 import psycopg2.extensions
-from dagster import AssetMaterialization, MetadataValue, Output
+from dagster import AssetKey, AssetMaterialization, AssetObservation, MetadataValue, Output
 from psycopg2 import sql
 
 from orchestration.core.units import human_bytes
@@ -35,6 +42,13 @@ class RefreshRecord:
     seconds: float | None
     total_bytes: int | None
     index_names: tuple[str, ...]
+    note: str | None = None
+    skip_reason: str | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        """Skipped because no source changed since the last refresh: nothing was materialized."""
+        return self.action == "skip" and self.skip_reason == "unchanged"
 
     def metadata(self) -> dict[str, MetadataValue]:
         values: dict[str, MetadataValue] = {
@@ -50,6 +64,10 @@ class RefreshRecord:
         if self.total_bytes is not None:
             values["analytics/size_bytes"] = MetadataValue.int(self.total_bytes)
             values["analytics/size"] = MetadataValue.text(human_bytes(self.total_bytes))
+        if self.note:
+            values["analytics/note"] = MetadataValue.text(self.note)
+        if self.skip_reason:
+            values["analytics/skip_reason"] = MetadataValue.text(self.skip_reason)
         return values
 
 
@@ -57,7 +75,8 @@ def refresh_query(schema: str) -> sql.Composed:
     return sql.SQL(
         """
         select l.id, l.action, l.status, l.rows_after, l.duration_seconds,
-               s.total_bytes, coalesce(s.index_names, '{{}}')
+               s.total_bytes, coalesce(s.index_names, '{{}}'), l.note,
+               to_jsonb(l) ->> 'skip_reason'  -- null in a log from before the column
         from {meta}.refresh_log l
         left join {meta}.mv_status s on s.schema_name || '.' || s.relation_name = l.relation
         where l.invocation_id = %s and l.model = %s
@@ -79,7 +98,7 @@ def read_refresh_record(
         row = cur.fetchone()
     if row is None:
         return None
-    log_id, action, status, rows, seconds, total_bytes, indexes = row
+    log_id, action, status, rows, seconds, total_bytes, indexes, note, skip_reason = row
     return RefreshRecord(
         log_id=int(log_id),
         action=action,
@@ -88,6 +107,8 @@ def read_refresh_record(
         seconds=None if seconds is None else float(seconds),
         total_bytes=None if total_bytes is None else int(total_bytes),
         index_names=tuple(indexes or ()),
+        note=None if note is None else str(note),
+        skip_reason=None if skip_reason is None else str(skip_reason),
     )
 
 
@@ -97,15 +118,25 @@ def _text(metadata: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _asset_key(event: Output | AssetMaterialization,
+               asset_key_for_output: Callable[[str], AssetKey] | None) -> AssetKey | None:
+    if isinstance(event, AssetMaterialization):
+        return event.asset_key
+    return None if asset_key_for_output is None else asset_key_for_output(event.output_name)
+
+
 def with_refresh_metadata(
     events: Iterable[Any],
     postgres: PostgresResource,
     schema: str,
     model_names: Mapping[str, str],
+    asset_key_for_output: Callable[[str], AssetKey] | None = None,
 ) -> Iterator[Any]:
     """Pass dagster-dbt's events through, adding the refresh log's figures to materializations.
 
-    A failing lookup never fails the run: the event is passed on as it is."""
+    A view skipped as unchanged gets an AssetObservation instead of its materialization (the
+    asset key of an Output comes from `asset_key_for_output`, the op context's). A failing
+    lookup never fails the run: the event is passed on as it is."""
     with ExitStack() as stack:
         conn: psycopg2.extensions.connection | None = None
         for event in events:
@@ -120,5 +151,11 @@ def with_refresh_metadata(
                         logger.warning("no refresh log for %s", model, exc_info=True)
                         record = None
                     if record is not None:
-                        event = event.with_metadata({**event.metadata, **record.metadata()})
+                        metadata = {**event.metadata, **record.metadata()}
+                        key = _asset_key(event, asset_key_for_output) if record.unchanged else None
+                        if key is not None:
+                            yield AssetObservation(asset_key=key, metadata=metadata,
+                                                   description=record.note)
+                            continue
+                        event = event.with_metadata(metadata)
             yield event

@@ -61,6 +61,11 @@ class DbtProject(SqlClient):
 
 @pytest.fixture
 def mv_project(tmp_path: Path, pg_settings: ConnectionSettings) -> Iterator[DbtProject]:
+    yield from throwaway_project(tmp_path, pg_settings)
+
+
+def throwaway_project(tmp_path: Path, pg_settings: ConnectionSettings) -> Iterator[DbtProject]:
+    """The project of `mv_project`, for fixtures of another scope; its schemas go at the end."""
     suffix = uuid.uuid4().hex[:8]
     project = DbtProject(path=tmp_path / "project", schema=f"mvt_{suffix}",
                          source_schema=f"mvt_src_{suffix}", settings=pg_settings)
