@@ -13,8 +13,11 @@ here names a mart. One concern per module:
 * `queries`      the spec's queries checked against the views, their parameters picked;
 * `build`        building the mart through the materialization before measuring it;
 * `refresh_log`  the materialization's refresh log: rows of a run, their SQL time;
-* `refresh_cost` per view: concurrent, plain and rebuild cost against the query's floor;
+* `sources`      the tables a view reads; a row-less write so a run refreshes what skips;
+* `refresh_cost` per view: concurrent, plain and rebuild cost against the query's floor, and
+                 what each index costs to build;
 * `availability` readers' latency and errors while the whole mart refreshes;
+* `skipped`      what a run in which nothing changed costs the views that skip it;
 * `dashboard`    dashboard queries on the views against the same questions over raw tables;
 * `overhead`     an hourly refresh through Dagster against the SQL time it logged;
 * `scaling`      the mart's refresh time across scales and its log-log slope;

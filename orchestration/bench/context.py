@@ -96,15 +96,16 @@ class BenchContext:
         home.mkdir(parents=True, exist_ok=True)
         return home
 
-    def dbt(self, args: Sequence[str], *, check: bool = True) -> DbtRun:
-        """Run `dbt <args>` on this server with the bench's target and log directories."""
+    def dbt(self, args: Sequence[str], *, check: bool = True, log_path: Path | None = None) -> DbtRun:
+        """Run `dbt <args>` on this server with the bench's target and log directories (dbt's
+        own log file in `log_path` when given, else the bench's `dbt-logs/`)."""
         self._dbt_runs += 1
         log_file = self.work_dir / f"dbt-{self._dbt_runs:02d}-{args[0]}.log"
         command = [
             dbt_executable(), *args,
             "--project-dir", str(self.project_dir),
             "--target-path", str(self.dbt_target_dir),
-            "--log-path", str(self.work_dir / "dbt-logs"),
+            "--log-path", str(log_path or self.work_dir / "dbt-logs"),
         ]
         started = time.perf_counter()
         with open(log_file, "w", encoding="utf-8") as out:

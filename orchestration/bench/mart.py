@@ -26,6 +26,8 @@ class View:
     cadence: str | None
     unique_key: tuple[str, ...]
     refresh_strategy: str = "concurrently"
+    # `skip_refresh_when_unchanged`: a run with no source changed skips the refresh.
+    skip_unchanged: bool = False
 
     @property
     def qualified(self) -> str:
@@ -70,6 +72,10 @@ class Mart:
     def by_cadence(self, cadence: str) -> list[str]:
         return [v.name for v in self.views if v.cadence == cadence]
 
+    def skipping_unchanged(self) -> list[View]:
+        """The views configured with `skip_refresh_when_unchanged`."""
+        return [v for v in self.views if v.skip_unchanged]
+
 
 def compile_mart(ctx: BenchContext, mart: str) -> Mart:
     """`dbt compile` the mart into the bench's target directory and read it back."""
@@ -105,6 +111,7 @@ def load_mart(manifest_path: Path, mart: str, meta_schema_name: str) -> Mart:
             unique_key=info.unique_key,
             refresh_strategy=str((node.get("config") or {}).get("refresh_strategy")
                                  or "concurrently"),
+            skip_unchanged=(node.get("config") or {}).get("skip_refresh_when_unchanged") is True,
         )
     return Mart(name=mart, views=tuple(_dag_order(views)), meta_schema=meta_schema_name)
 

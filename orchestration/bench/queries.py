@@ -46,7 +46,8 @@ class MartViews:
 def pick_parameters(ctx: BenchContext, mart: Mart, spec: BenchSpec) -> dict[str, Any]:
     """The spec's parameters; each query's placeholders must all be among them."""
     params = spec.pick_parameters(MartViews(ctx, mart))
-    missing = sorted({name for query in spec.queries for name in placeholders(query.sql)}
+    missing = sorted({name for query in spec.queries
+                      for name in placeholders(query.sql) | placeholders(query.raw_template)}
                      - set(params))
     if missing:
         raise BenchError(f"the {mart.name} bench picks no value for {', '.join(missing)}")

@@ -12,6 +12,12 @@ heap a plain refresh leaves):
   ... WITH DATA`, each index of the live view, the count; rolled back, so nothing stays. The
   swap itself (drop, rename, dependants) is catalog work and not timed here.
 
+What each index costs: its `CREATE INDEX` on the rebuild's fresh copy (`index_build`, per
+index: seconds, share of the floor, size). A swap or rebuild pays every index's build in full;
+a concurrent refresh pays index maintenance only for the rows its diff deletes and inserts
+(`concurrent_breakdown`), so the build time is what an index adds to a refresh that rewrites
+every row, and an upper bound otherwise.
+
 The refresh a view gets in production is the one its `refresh_strategy` config names:
 `concurrently` (the default) or `swap` (build a new copy and swap it in: the rebuild figure).
 `configured` is that figure, per view. The whole mart is also refreshed `mart_runs` times
@@ -35,7 +41,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from orchestration.bench import refresh_log
+from orchestration.bench import refresh_log, sources
 from orchestration.bench.context import BenchContext, Cursor, quote_ident, timed_execute
 from orchestration.bench.mart import Mart, View
 from orchestration.bench.stats import median, ratio, summary
@@ -85,6 +91,25 @@ def index_definitions(cur: Cursor, view: View) -> list[tuple[str, str]]:
     cur.execute("select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
                 " from pg_index i where i.indrelid = %s::regclass order by 1", (view.regclass,))
     return [(str(name), str(definition)) for name, definition in cur.fetchall()]
+
+
+def index_sizes(cur: Cursor, view: View) -> dict[str, int]:
+    """Bytes of each index of the view, by the name `index_definitions` gives it."""
+    cur.execute("select i.indexrelid::regclass::text, pg_relation_size(i.indexrelid)"
+                " from pg_index i where i.indrelid = %s::regclass", (view.regclass,))
+    return {str(name): int(size) for name, size in cur.fetchall()}
+
+
+def index_build(rebuild: list[dict[str, Any]], indexes: list[tuple[str, str]], floor: float,
+                sizes: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Per index: its build on the rebuild's copy (median seconds), against the view's floor."""
+    built = {}
+    for name, definition in indexes:
+        seconds = median([float(r["per_index"][name]) for r in rebuild])
+        built[name] = {"seconds": round(seconds, 4), "vs_floor": ratio(seconds, floor, digits=3),
+                       "bytes": sizes.get(name), "unique": definition.startswith("CREATE UNIQUE"),
+                       "definition": definition}
+    return built
 
 
 def scratch_index_sql(definition: str, scratch: str) -> str:
@@ -206,6 +231,7 @@ def measure_view(cur: Cursor, view: View, reps: int, *, breakdown: bool, explain
         "rebuild_index_seconds": {name: round(median([r["per_index"][name] for r in rebuild]), 4)
                                   for name, _ in indexes},
         "rebuild_count_seconds": round(median(_seconds(rebuild, "count")), 4),
+        "index_build": index_build(rebuild, indexes, floor, index_sizes(cur, view)),
         "runs_seconds": {
             "floor": summary(floors, digits=4),
             "concurrent": summary(_seconds(concurrent, "total"), digits=4),
@@ -217,6 +243,7 @@ def measure_view(cur: Cursor, view: View, reps: int, *, breakdown: bool, explain
     result["concurrent_refresh_only_vs_floor"] = ratio(result["concurrent_refresh_only_seconds"], floor)
     result["plain_vs_floor"] = ratio(result["plain_seconds"], floor)
     result["rebuild_vs_floor"] = ratio(result["rebuild_seconds"], floor)
+    result["rebuild_indexes_vs_floor"] = ratio(result["rebuild_indexes_seconds"], floor)
     if breakdown:
         reason = _pgss_ready(cur)
         result["concurrent_breakdown"] = (
@@ -256,13 +283,20 @@ def summarize_runs(mart: Mart, runs: list[tuple[float, list[dict[str, Any]]]],
 
 
 def materialization_runs(ctx: BenchContext, mart: Mart, runs: int) -> dict[str, Any]:
-    """Refresh the whole mart `runs` times with `dbt run`; the refresh log's figures."""
+    """Refresh the whole mart `runs` times with `dbt run`; the refresh log's figures. Views that
+    skip unchanged refreshes have their sources touched first (`sources.touch`), so each run
+    refreshes them."""
     done: list[tuple[float, list[dict[str, Any]]]] = []
+    touched: list[str] = []
     for _ in range(runs):
+        touched = sources.touch(ctx, mart)
         first = refresh_log.max_id(ctx, mart)
         run = ctx.dbt(["run", "-s", mart.selector()])
         done.append((run.seconds, refresh_log.rows_since(ctx, mart, first)))
-    return summarize_runs(mart, done, "dedicated runs")
+    figures = summarize_runs(mart, done, "dedicated runs")
+    if touched:
+        figures["sources_touched"] = touched
+    return figures
 
 
 def attach_materialization(section: dict[str, Any], through_dbt: dict[str, Any]) -> None:

@@ -169,6 +169,53 @@ def breakdown_table(results: Mapping[str, Any]) -> Table | None:
     return table
 
 
+def _index_rows(results: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any],
+                                                          Mapping[str, Any]]]:
+    """(view, index, the index's build figures, the view's figures) for every index measured."""
+    section = _section(results, "refresh_cost")
+    if section is None:
+        return []
+    return [(name, index, built, view) for name, view in section["views"].items()
+            for index, built in (view.get("index_build") or {}).items()]
+
+
+def index_table(results: Mapping[str, Any]) -> Table | None:
+    rows = _index_rows(results)
+    if not rows:
+        return None
+    details = _targets_by_id(results).get("index_build_vs_floor", {}).get("details", {})
+    table = Table(title=("What each index costs: CREATE INDEX on a fresh copy of the view (seconds,"
+                         " median of the rebuild rounds); a swap or rebuild pays them all, a"
+                         " concurrent refresh only for the rows it changes"))
+    for column in ("view", "index", "size MB", "build", "x floor", "view: all indexes x floor",
+                   f"<= {_limit(results, 'index_build_vs_floor')}x floor"):
+        table.add_column(column, justify="left" if column in ("view", "index") else "right")
+    for name, index, built, view in rows:
+        table.add_row(name, index + (" (unique)" if built.get("unique") else ""),
+                      _num((built.get("bytes") or 0) / 1e6, 1), _num(built.get("seconds")),
+                      _num(built.get("vs_floor"), 3), _num(view.get("rebuild_indexes_vs_floor"), 2),
+                      _mark(details.get(name, {})))
+    return table
+
+
+def skipped_table(results: Mapping[str, Any]) -> Table | None:
+    section = _section(results, "skipped_refresh")
+    if section is None or not section.get("views"):
+        return None
+    details = _targets_by_id(results).get("skipped_refresh_sql_seconds", {}).get("details", {})
+    table = Table(title=(f"A run in which nothing changed (`{section.get('command')}`, median of "
+                         f"{section.get('runs')}; seconds): the views that skip unchanged "
+                         f"refreshes; the run's other SQL {_num(section.get('run_sql_seconds'))} s"))
+    for column in ("view", "did", "SQL", "statements", "log span", "dbt node",
+                   f"SQL <= {_limit(results, 'skipped_refresh_sql_seconds')} s"):
+        table.add_column(column, justify="left" if column in ("view", "did") else "right")
+    for name, view in section["views"].items():
+        table.add_row(name, "/".join(view.get("actions") or []), _num(view.get("sql_seconds")),
+                      _num(view.get("statements")), _num(view.get("log_span_seconds")),
+                      _num(view.get("node_seconds")), _mark(details.get(name, {})))
+    return table
+
+
 def availability_table(results: Mapping[str, Any]) -> Table | None:
     section = _section(results, "availability")
     if section is None:
@@ -297,7 +344,8 @@ def render_mart(results: Mapping[str, Any]) -> RenderableType:
         parts.append(header(results))
     else:
         parts.append(Text(f"Benchmark of the {results.get('mart')} mart: stopped", style="red"))
-    for part in (refresh_table(results), breakdown_table(results), availability_table(results),
+    for part in (refresh_table(results), breakdown_table(results), index_table(results),
+                 availability_table(results), skipped_table(results),
                  dashboard_table(results), overhead_text(results), scaling_table(results),
                  targets_table(results) if "targets" in results else None,
                  out_of_reach_text(results)):
@@ -357,6 +405,15 @@ def markdown(results: Mapping[str, Any]) -> str:
             lines += ["Inside REFRESH CONCURRENTLY (s, one run, pg_stat_statements)", ""]
             lines += _md_table(["view", "floor", "fill", "dup check", "diff", "analyze", "delete",
                                 "insert", "count", "rows rewritten"], steps)
+    indexes = _index_rows(results)
+    if indexes:
+        rows = [[name, index + (" (unique)" if built.get("unique") else ""),
+                 _num((built.get("bytes") or 0) / 1e6, 1), _num(built.get("seconds")),
+                 _num(built.get("vs_floor"), 3), _num(view.get("rebuild_indexes_vs_floor"), 2)]
+                for name, index, built, view in indexes]
+        lines += ["What each index costs: CREATE INDEX on a fresh copy of the view (s, median)", ""]
+        lines += _md_table(["view", "index", "size MB", "build", "x floor",
+                            "view: all indexes x floor"], rows)
     availability = _section(results, "availability")
     if availability is not None:
         concurrent = availability.get("concurrent", {})
@@ -373,6 +430,18 @@ def markdown(results: Mapping[str, Any]) -> str:
                   f"{_num(plain.get('refresh_wall_seconds'), 1)} s)", ""]
         lines += _md_table(["view", "reads", "p50", "p99", "max", "errors", "plain: max",
                             "plain: errors"], rows)
+    skipping = _section(results, "skipped_refresh")
+    if skipping is not None and skipping.get("views"):
+        per_view = targets.get("skipped_refresh_sql_seconds", {}).get("details", {})
+        rows = [[name, "/".join(v.get("actions") or []), _num(v.get("sql_seconds")),
+                 _num(v.get("statements")), _num(v.get("log_span_seconds")),
+                 _num(v.get("node_seconds")), _md_mark(per_view.get(name, {}))]
+                for name, v in skipping["views"].items()]
+        lines += [f"A run in which nothing changed (`{skipping.get('command')}`, s, median of "
+                  f"{skipping.get('runs')}; the run's other SQL "
+                  f"{_num(skipping.get('run_sql_seconds'))} s)", ""]
+        lines += _md_table(["view", "did", "SQL", "statements", "log span", "dbt node",
+                            f"SQL <= {_limit(results, 'skipped_refresh_sql_seconds')} s"], rows)
     dashboard = _section(results, "dashboard")
     if dashboard is not None:
         rows = [[name, q["view"], _num(q["view_ms"].get("p50"), 3), _num(q["view_ms"].get("p95"), 3),

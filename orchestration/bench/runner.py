@@ -26,6 +26,7 @@ from orchestration.bench import (
     queries,
     refresh_cost,
     scaling,
+    skipped,
     targets,
 )
 from orchestration.bench.build import build_mart
@@ -35,7 +36,8 @@ from orchestration.bench.report import write_json
 from orchestration.bench.spec import BenchSpec
 from orchestration.core.marts import MartError, MartPlugin, select
 
-SECTIONS = ("refresh_cost", "dashboard", "availability", "orchestration_overhead")
+SECTIONS = ("refresh_cost", "dashboard", "availability", "skipped_refresh",
+            "orchestration_overhead")
 BENCH_VERSION = 2
 # The shape of one mart's section: a whole results file before marts were plug-ins.
 MART_SECTION_VERSION = 1
@@ -70,6 +72,8 @@ class Plan:
     scaling: bool
     scaling_points: list[str]
     scaling_reps: int
+    # Runs in which nothing changed, for the views that skip unchanged refreshes.
+    unchanged_runs: int
     profile: bool
     explain: bool
     dbt_contrast: bool
@@ -124,6 +128,7 @@ def plan(options: BenchOptions) -> Plan:
         scaling=enabled,
         scaling_points=scaling.points(options.scaling_up_to) if enabled else [],
         scaling_reps=options.scaling_reps or scaling_reps,
+        unchanged_runs=1 if options.quick else 3,
         profile=options.profile if options.profile is not None else not options.quick,
         # The plans and the dbt-alone contrast are profiling evidence for M; S stays under 2 min.
         explain=options.profile if options.profile is not None else not (options.quick or small),
@@ -206,6 +211,9 @@ def _measure(results: dict[str, Any], ctx: BenchContext, mart: Mart, spec: Bench
         refresh_cost.attach_materialization(refresh, refresh_cost.summarize_runs(
             mart, [(concurrent["dbt_seconds"], concurrent["refresh_log"])],
             "the availability section's dbt run (with readers)"))
+    if "skipped_refresh" in chosen.sections:
+        _guard(results, "skipped_refresh", ctx,
+               lambda: skipped.measure(ctx, mart, chosen.unchanged_runs))
     if "orchestration_overhead" in chosen.sections:
         _guard(results, "orchestration_overhead", ctx,
                lambda: overhead.measure(ctx, mart, dbt_contrast=chosen.dbt_contrast))

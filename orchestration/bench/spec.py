@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from orchestration.bench.mart import Mart
 
 SOURCE = "{source}"
+SCHEMA = "{schema}"
 
 
 @dataclass(frozen=True)
@@ -28,20 +29,37 @@ class DashboardQuery:
     On the views `{source}` is the materialized view; "raw" is the same question with `{source}`
     replaced by the view's defining SQL with every upstream view inlined, so it reads only the
     source tables and gives the rows the view would after a refresh. Parameters are psycopg2
-    named values (`%(state)s`), filled from the spec's `pick_parameters`."""
+    named values (`%(state)s`), filled from the spec's `pick_parameters`.
+
+    `{schema}` is the view's schema (quoted), for an object the mart creates beside its view,
+    such as a function reading it. A query that reaches the view through such an object rather
+    than through `{source}` cannot be inlined: its `raw_sql` is the same question written
+    against `{source}` (e.g. the function's body), run for the raw variant instead of `sql`."""
 
     name: str
     question: str
     view: str
     sql: str
+    raw_sql: str | None = None
+
+    @property
+    def raw_template(self) -> str:
+        """The SQL the raw variant inlines: `raw_sql` when given, else `sql`."""
+        return self.raw_sql if self.raw_sql is not None else self.sql
 
     def on_view(self, mart: Mart) -> str:
-        return self.sql.replace(SOURCE, mart.view(self.view).qualified)
+        view = mart.view(self.view)
+        return self.sql.replace(SCHEMA, _quote(view.schema)).replace(SOURCE, view.qualified)
 
     def on_raw(self, mart: Mart) -> str:
         # psycopg2 reads % as a placeholder once parameters are passed.
         inlined = mart.inlined_sql(self.view).replace("%", "%%")
-        return self.sql.replace(SOURCE, f"(\n{inlined}\n) as {self.view}")
+        return (self.raw_template.replace(SCHEMA, _quote(mart.view(self.view).schema))
+                .replace(SOURCE, f"(\n{inlined}\n) as {self.view}"))
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 class ViewReader(Protocol):
@@ -80,9 +98,11 @@ class BenchSpec:
             raise ValueError("a bench needs at least one dashboard query")
         if len(set(names)) != len(names):
             raise ValueError(f"dashboard query names must be unique: {', '.join(names)}")
-        unplaced = [q.name for q in self.queries if SOURCE not in q.sql]
+        # The raw variant must read the sources: through `{source}`, in `sql` or in `raw_sql`.
+        unplaced = [q.name for q in self.queries if SOURCE not in q.raw_template]
         if unplaced:
-            raise ValueError(f"dashboard queries without {SOURCE}: {', '.join(unplaced)}")
+            raise ValueError(f"dashboard queries without {SOURCE} (in sql, or in raw_sql when "
+                             f"given): {', '.join(unplaced)}")
 
     @property
     def views(self) -> set[str]:

@@ -107,6 +107,20 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
     for target in results["targets"]:
         if target["id"] != "scaling_slope":
             assert target["met"] in (True, False), target
+    # Every mart with a bench is measured. A view that skips unchanged refreshes skips a run in
+    # which nothing changed, and the runs that time refreshes touched its sources first.
+    for name, section in document["marts"].items():
+        assert not section.get("errors"), (name, section.get("errors"))
+        skipping = section["skipped_refresh"]["views"]
+        for view, figures in skipping.items():
+            assert figures["skipped"] is True, (name, view, figures)
+            _numbers(figures, ("sql_seconds", "statements", "node_seconds"), f"{name} {view}")
+        concurrent = section["availability"]["concurrent"]
+        if skipping:
+            assert concurrent["sources_touched"], name
+            assert "skip" not in concurrent["actions"], (name, concurrent["actions"])
+        for query_name, query in section["dashboard"]["queries"].items():
+            assert query["same_rows_as_raw"] is True, (name, query_name)
     with open(tmp_path / "report.txt", "w", encoding="utf-8") as handle:
         Console(file=handle, width=200).print(render(document))
     text = (tmp_path / "report.txt").read_text()

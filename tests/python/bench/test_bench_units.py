@@ -3,14 +3,16 @@ the mart plug-ins' bench contract and the marts it selects."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
-from orchestration.bench import data, overhead, report, scaling, targets
+from orchestration.bench import data, overhead, report, scaling, skipped, targets
 from orchestration.bench.context import BenchError
 from orchestration.bench.mart import Mart, load_mart
 from orchestration.bench.queries import MartViews, pick_parameters, placeholders
@@ -339,3 +341,133 @@ def test_the_report_prints_a_files_tables_for_comparison(
     assert report.main([str(wrapped)]) == 0
     assert capsys.readouterr().out == old
     assert report.main([str(wrapped), "other"]) == 2
+
+
+def test_a_query_through_a_function_of_the_mart_has_its_raw_question(tmp_path: Path) -> None:
+    mart = load_mart(_manifest(tmp_path), "retail", "meta")
+    through = DashboardQuery(
+        "f", "A function on the view", "b", "select * from {schema}.f(%(x)s) join {source} using (x)",
+        raw_sql="select * from (select x from {source} where x = %(x)s) as f join {source} using (x)")
+    assert through.on_view(mart) == ('select * from "analytics".f(%(x)s) join "analytics"."b"'
+                                     ' using (x)')
+    raw = through.on_raw(mart)
+    assert '"analytics".f(' not in raw and raw.count("retail_raw.t") == 2
+    assert raw.count(") as b") == 2 and "x > 0" in raw
+    # `{source}` may appear in raw_sql only; a query with neither is refused.
+    only_function = DashboardQuery("g", "A function", "b", "select * from {schema}.f()",
+                                   raw_sql="select x from {source}")
+    BenchSpec(queries=(only_function,), pick_parameters=lambda views: {})
+    with pytest.raises(ValueError, match="without"):
+        BenchSpec(queries=(DashboardQuery("g", "A", "b", "select * from {schema}.f()"),),
+                  pick_parameters=lambda views: {})
+    # The raw question's placeholders are parameters too.
+    needs_y = DashboardQuery("h", "A", "a", "select * from {source}",
+                             raw_sql="select * from {source} where x = %(y)s")
+    with pytest.raises(BenchError, match="picks no value for y"):
+        pick_parameters(_NoServer(), mart,  # type: ignore[arg-type]
+                        BenchSpec(queries=(needs_y,), pick_parameters=lambda views: {}))
+
+
+def test_views_that_skip_unchanged_refreshes_are_read_from_the_config(tmp_path: Path) -> None:
+    manifest = json.loads(_manifest(tmp_path).read_text())
+    manifest["nodes"]["model.analytics.b"]["config"]["skip_refresh_when_unchanged"] = True
+    path = tmp_path / "skipping.json"
+    path.write_text(json.dumps(manifest))
+    mart = load_mart(path, "retail", "meta")
+    assert [v.name for v in mart.skipping_unchanged()] == ["b"]
+    assert mart.view("b").skip_unchanged and not mart.view("a").skip_unchanged
+
+
+def _event(name: str, thread: str, node: str | None = None, **data: Any) -> str:
+    if node:
+        data["node_info"] = {"unique_id": node}
+    return json.dumps({"info": {"name": name, "thread": thread}, "data": data})
+
+
+def test_a_runs_statements_are_summed_per_node_from_dbts_json_log() -> None:
+    lines = [
+        "plain text line of an older run",
+        _event("SQLQuery", "main", sql="select 1 from pg_namespace"),
+        _event("SQLQueryStatus", "main", elapsed=0.010),
+        _event("SQLQuery", "t1", "model.p.a", sql='/* {"app": "dbt"} */\n  update   log set x = 1'),
+        _event("SQLQuery", "t2", "model.p.b", sql="select markers"),
+        _event("SQLQueryStatus", "t1", "model.p.a", elapsed=0.002),
+        _event("SQLQueryStatus", "t2", "model.p.b", elapsed=0.030),
+        _event("SQLQuery", "t1", "model.p.a", sql="COMMIT"),
+        _event("SQLQueryStatus", "t1", "model.p.a", elapsed=0.001),
+        json.dumps({"info": {"name": "NodeFinished", "thread": "t1"},
+                    "data": {"node_info": {"unique_id": "model.p.a"},
+                             "run_result": {"execution_time": 0.5}}}),
+    ]
+    by_node, outside = skipped.statements_by_node(lines)
+    assert by_node == {"model.p.a": [(0.002, "update log set x = 1"), (0.001, "COMMIT")],
+                       "model.p.b": [(0.030, "select markers")]}
+    assert outside == [0.010]
+    assert skipped.node_seconds(lines) == {"model.p.a": 0.5}
+
+
+def test_the_skip_target_covers_the_views_that_skip_and_indexes_are_informational() -> None:
+    results: dict[str, Any] = {
+        "refresh_cost": {"views": {
+            "a": {"configured_vs_floor": 1.1, "indexes": ["i1", "i2"], "rebuild_indexes_vs_floor": 0.3},
+            "b": {"configured_vs_floor": 1.2, "indexes": [], "rebuild_indexes_vs_floor": None},
+        }, "total": {}},
+        "skipped_refresh": {"views": {"a": {"sql_seconds": 0.05}, "c": {"sql_seconds": 0.4}}},
+    }
+    found = {t["id"]: t for t in targets.evaluate(results)}
+    skip = found["skipped_refresh_sql_seconds"]
+    assert skip["threshold"] == 0.2 and not skip["informational"]
+    assert skip["met"] is False and skip["details"]["a"]["met"] is True
+    assert skip["details"]["c"]["met"] is False
+    index = found["index_build_vs_floor"]
+    assert index["informational"] and index["threshold"] == 0.5
+    assert set(index["details"]) == {"a"} and index["met"] is True
+    # A mart without such views has no skip target at all.
+    results["skipped_refresh"] = {"views": {}, "note": "no view"}
+    assert "skipped_refresh_sql_seconds" not in {t["id"] for t in targets.evaluate(results)}
+
+
+def test_the_report_shows_index_costs_and_skips() -> None:
+    section: dict[str, Any] = {
+        "mart": "m", "scale": "M", "data": {"probe_table": "x.events", "events": 10},
+        "refresh_cost": {"reps": 3, "views": {"a": {
+            "rows": 5, "strategy": "concurrently", "floor_seconds": 2.0, "concurrent_seconds": 2.2,
+            "concurrent_vs_floor": 1.1, "plain_seconds": 2.1, "plain_vs_floor": 1.05,
+            "rebuild_seconds": 2.4, "rebuild_vs_floor": 1.2, "rebuild_indexes_vs_floor": 0.15,
+            "index_build": {"a_pk": {"seconds": 0.2, "vs_floor": 0.1, "bytes": 2_500_000,
+                                     "unique": True},
+                            "a_gin": {"seconds": 0.1, "vs_floor": 0.05, "bytes": 500_000,
+                                      "unique": False}}}},
+            "total": {"floor_seconds": 2.0, "concurrent_seconds": 2.2, "concurrent_vs_floor": 1.1,
+                      "plain_seconds": 2.1, "plain_vs_floor": 1.05, "rebuild_seconds": 2.4,
+                      "rebuild_vs_floor": 1.2}},
+        "skipped_refresh": {"command": "dbt run -s marts.m", "runs": 3, "run_sql_seconds": 0.04,
+                            "views": {"a": {"actions": ["skip"], "sql_seconds": 0.06,
+                                            "statements": 20, "log_span_seconds": 0.2,
+                                            "node_seconds": 0.5}}},
+    }
+    section["targets"] = targets.evaluate(section)
+    text = report.markdown(section)
+    assert "| a | a_pk (unique) | 2.5 | 0.200 | 0.100 | 0.15 |" in text
+    assert "| a | skip | 0.060 | 20 | 0.200 | 0.500 | met |" in text
+    printed = io.StringIO()
+    Console(file=printed, width=200).print(report.render({"marts": {"m": section}}))
+    assert "a_gin" in printed.getvalue() and "SQL <= 0.2 s" in printed.getvalue()
+
+
+def test_a_p95_is_out_of_reach_only_when_the_bare_answer_takes_longer() -> None:
+    queries = {
+        "wide": {"rows": 2000, "view_ms": {"p95": 40.0}, "answer_floor_ms": {"p95": 9.0},
+                 "speedup": 500.0, "uses_index": True},
+        "slow": {"rows": 20, "view_ms": {"p95": 8.0}, "answer_floor_ms": {"p95": 0.1},
+                 "speedup": 500.0, "uses_index": True},
+    }
+    p95 = {t["id"]: t for t in targets.evaluate({"dashboard": {"queries": queries}})}[
+        "dashboard_p95_ms"]
+    assert p95["met"] is False and set(p95["out_of_reach"]) == {"wide"}
+    assert "2000 rows alone" in p95["out_of_reach"]["wide"] and "40.0 ms" in p95["out_of_reach"]["wide"]
+    assert p95["met_where_reachable"] is False, "the slow query is reachable"
+    queries.pop("slow")
+    p95 = {t["id"]: t for t in targets.evaluate({"dashboard": {"queries": queries}})}[
+        "dashboard_p95_ms"]
+    assert targets.wholly_out_of_reach(p95)

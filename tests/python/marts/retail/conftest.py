@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from orchestration.core.database import connect
-from orchestration.core.dbt import dbt_env, dbt_executable
-from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import LoadReport
 from orchestration.demo_data.marts import load_mart
 from tests.python.databases import create_database, drop_database
+from tests.python.dbt_runs import run_dbt_captured
 
 RETAIL_DATABASE = "analytics_retail_tests"
 SCALE = "S"
@@ -42,18 +41,6 @@ class RetailMart:
     target_path: Path
     load: LoadReport
     build: subprocess.CompletedProcess[str]
-
-
-def run_dbt_captured(
-    settings: ConnectionSettings, args: list[str], target_path: Path
-) -> subprocess.CompletedProcess[str]:
-    """`dbt <args>` on the project against `settings`, output captured, target elsewhere."""
-    command = [
-        dbt_executable(), *args, "--project-dir", str(PROJECT_DIR),
-        "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
-    ]
-    return subprocess.run(command, env=dbt_env(settings), cwd=PROJECT_DIR, text=True,
-                          capture_output=True, check=False, timeout=1800)
 
 
 def query(settings: ConnectionSettings, sql: str, params: object = None) -> list[tuple]:

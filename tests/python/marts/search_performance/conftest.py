@@ -4,14 +4,17 @@ a database of its own.
 The mart's tables are fixed (`sqp.*`, `public.brands`, `public.asin_brand_mapping`), so its
 tests use their own database on the session's server instead of sharing tables with other
 tests. The load is anchored at the start of the current hour: the reports end at the last
-full week before today, as they would in production.
+full week before today, as they would in production. `search_performance_mart` is the mart
+built on that data by `dbt build` (its dbt target in a temporary directory); tests only read it.
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -20,18 +23,32 @@ from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import LoadReport
 from orchestration.demo_data.marts import load_mart
 from tests.python.databases import create_database, drop_database
+from tests.python.dbt_runs import run_dbt_captured
 
 MART = "search_performance"
 DATABASE = "analytics_search_performance_tests"
 SCALE = "S"
 SEED = 1
 ANCHOR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+MART_SELECTOR = "+path:models/marts/search_performance"
+MART_VIEWS = ("brand_product_segments", "brand_performance_enhanced")
 
 
 @dataclass(frozen=True)
 class LoadedSources:
     settings: ConnectionSettings
     load: LoadReport
+
+
+@dataclass(frozen=True)
+class BuiltMart:
+    """The mart built on the loaded sources: the database, dbt's target directory (its
+    manifest holds every view's compiled SQL) and the build's captured output."""
+
+    settings: ConnectionSettings
+    target_path: Path
+    sources: LoadedSources
+    build: subprocess.CompletedProcess[str]
 
 
 def query(settings: ConnectionSettings, sql: str, params: object = None) -> list[tuple]:
@@ -67,3 +84,16 @@ def search_performance_sources(search_performance_settings: ConnectionSettings
     """Scale S, seed SEED, anchored at ANCHOR: loaded once; tests only read it."""
     return LoadedSources(settings=search_performance_settings,
                          load=load(search_performance_settings))
+
+
+@pytest.fixture(scope="session")
+def search_performance_mart(search_performance_sources: LoadedSources,
+                            tmp_path_factory: pytest.TempPathFactory) -> BuiltMart:
+    """`dbt build` of the mart and everything it reads (models, data tests, unit tests) on the
+    loaded sources, once per session; tests only read the views it built."""
+    settings = search_performance_sources.settings
+    target_path = tmp_path_factory.mktemp("search_performance_dbt")
+    build = run_dbt_captured(settings, ["build", "--select", MART_SELECTOR], target_path)
+    assert build.returncode == 0, f"dbt build of the mart failed:\n{build.stdout[-8000:]}"
+    return BuiltMart(settings=settings, target_path=target_path,
+                     sources=search_performance_sources, build=build)
