@@ -5,7 +5,8 @@
   Its body is a plain string (not BEGIN ATOMIC), so it names the view at call time and keeps
   working after the view is rebuilt or swapped; LANGUAGE sql and STABLE let the planner inline
   it into the caller's query and use the view's indexes. Sums are cast to the declared bigint
-  (SUM(bigint) is numeric: the original failed at every call).
+  (SUM(bigint) is numeric: the original failed at every call), and count the weekly segments
+  only (the original added weekly and monthly ones: every report twice).
 #}
 {% macro search_performance_segment_metadata_function() %}
   {%- set function = adapter.quote(this.schema) ~ '.get_product_segment_metadata' -%}
@@ -33,14 +34,16 @@
           (count(*) filter (where bps.segment_type = 'monthly'))::integer as monthly_count,
           min(bps.earliest_date) as earliest_segment_date,
           max(bps.latest_date) as latest_segment_date,
-          sum(bps.asin_impressions)::bigint as total_segment_impressions
+          -- Weekly segments only: with the monthly ones every report would count twice.
+          (sum(bps.asin_impressions) filter (where bps.segment_type = 'weekly'))::bigint
+              as total_segment_impressions
       from {{ this }} as bps
       where bps.brand_id = p_brand_id
         and bps.period_start >= p_date_from
         and bps.period_end <= p_date_to
         and bps.asin_impressions > 0
       group by bps.asin
-      order by total_segment_impressions desc, bps.asin
+      order by total_segment_impressions desc nulls last, bps.asin
   $body$;
   comment on function {{ signature }} is {{ mv_literal(search_performance_function_comment()) }};
   revoke all on function {{ signature }} from public;

@@ -121,7 +121,8 @@ brand_shares as (
 
     select
         brand_id,
-        {{ search_performance_pct('sum(brand_impressions)', 'sum(market_impressions)') }} as avg_impression_share,
+        {{ search_performance_pct('sum(brand_impressions)', 'sum(market_impressions)') }}
+            as avg_impression_share,
         {{ search_performance_pct('sum(brand_purchases)', 'sum(market_purchases)') }} as avg_purchase_share
 
     from brand_queries
@@ -143,8 +144,8 @@ brand_performance_enhanced as (
         brand_totals.total_clicks,
         brand_totals.total_cart_adds,
         brand_totals.total_purchases,
-        coalesce(brand_shares.avg_impression_share, 0) as avg_impression_share,
-        coalesce(brand_shares.avg_purchase_share, 0) as avg_purchase_share,
+        brand_shares.avg_impression_share,
+        brand_shares.avg_purchase_share,
         brand_totals.data_start_date,
         brand_totals.data_end_date
 
@@ -153,7 +154,7 @@ brand_performance_enhanced as (
     inner join brands
         on brand_totals.brand_id = brands.brand_id
 
-    left join brand_shares
+    inner join brand_shares
         on brand_totals.brand_id = brand_shares.brand_id
 
 )

@@ -6,6 +6,7 @@
         },
         unique_key=['brand_id', 'asin', 'segment_type', 'period_start'],
         unique_key_index_name='idx_brand_product_segments_lookup',
+        refresh_strategy='swap',
         skip_refresh_when_unchanged=true,
         grants={'select': ['analytics_reader'] + var('search_performance_api_roles')},
         post_hook=[
@@ -50,16 +51,16 @@ brands as (
 -- rows count once and an ASIN active under two brands counts under the latest one only.
 asin_brands as (
 
-    select distinct on (mapping.asin)
-        mapping.asin,
-        mapping.brand_id,
-        mapping.updated_at as mapping_updated_at
+    select distinct on (mappings.asin)
+        mappings.asin,
+        mappings.brand_id,
+        mappings.updated_at as mapping_updated_at
 
-    from {{ ref('stg_search_performance__asin_brand_mapping') }} as mapping
+    from {{ ref('stg_search_performance__asin_brand_mapping') }} as mappings
 
-    where mapping.is_active
+    where mappings.is_active
 
-    order by mapping.asin asc, mapping.updated_at desc, mapping.mapping_id desc
+    order by mappings.asin asc, mappings.updated_at desc, mappings.mapping_id desc
 
 ),
 
@@ -78,9 +79,9 @@ report_totals as (
         sum(asin_purchase_count) as asin_purchases,
         -- Only purchases with a median price weigh the price (the original divided by all).
         sum(asin_median_purchase_price * asin_purchase_count)
-            filter (where asin_median_purchase_price is not null) as priced_purchase_value,
+        filter (where asin_median_purchase_price is not null) as priced_purchase_value,
         sum(asin_purchase_count)
-            filter (where asin_median_purchase_price is not null) as priced_purchases
+        filter (where asin_median_purchase_price is not null) as priced_purchases
 
     from search_queries
 
@@ -94,12 +95,12 @@ report_totals as (
 placed_reports as (
 
     select
+        report_totals.*,
         asin_brands.brand_id,
         reports.asin,
         reports.start_date,
         reports.end_date,
         greatest(reports.updated_at, asin_brands.mapping_updated_at) as changed_at,
-        report_totals.*,
         reports.start_date + (reports.end_date - reports.start_date) / 2 as middle_day
 
     from reports
@@ -140,19 +141,20 @@ segments as (
 
     from placed_reports
 
-    cross join lateral (
-        values
-        (
-            'weekly'::text,
-            date_trunc('week', placed_reports.middle_day)::date,
-            date_trunc('week', placed_reports.middle_day)::date + 6
-        ),
-        (
-            'monthly'::text,
-            date_trunc('month', placed_reports.middle_day)::date,
-            (date_trunc('month', placed_reports.middle_day) + interval '1 month - 1 day')::date
-        )
-    ) as segment (segment_type, period_start, period_end)
+    cross join
+        lateral (
+            values
+            (
+                'weekly'::text,
+                date_trunc('week', placed_reports.middle_day)::date,
+                date_trunc('week', placed_reports.middle_day)::date + 6
+            ),
+            (
+                'monthly'::text,
+                date_trunc('month', placed_reports.middle_day)::date,
+                (date_trunc('month', placed_reports.middle_day) + interval '1 month - 1 day')::date
+            )
+        ) as segment (segment_type, period_start, period_end)
 
     group by
         placed_reports.brand_id,
@@ -195,4 +197,6 @@ brand_product_segments as (
 
 )
 
+-- Stored in key order: a brand's segments sit together, so its product table reads few pages.
 select * from brand_product_segments
+order by brand_id, asin, segment_type, period_start

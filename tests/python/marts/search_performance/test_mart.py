@@ -111,10 +111,11 @@ def test_brand_summary_counts_the_market_once(mart: Mart) -> None:
 def test_function_matches_the_view_and_its_declared_types(mart: Mart) -> None:
     got = mart.sql(f"select * from {FUNCTION.split('(')[0]}(%s, '2026-03-01', '2026-03-31')",
                    (BRAND_1,))
-    # A2: the weeks of 2 and 9 March (150 and 5) and March (155); A1: one week and March.
+    # A2: the weeks of 2 and 9 March (150 and 5) and March; A1: one week (40) and March. The
+    # impressions are the weeks' (the original added the month's too: 310 and 80).
     assert got == [
-        ("A2", True, True, 2, 1, date(2026, 3, 1), date(2026, 3, 14), 310),
-        ("A1", True, True, 1, 1, date(2026, 3, 1), date(2026, 3, 7), 80),
+        ("A2", True, True, 2, 1, date(2026, 3, 1), date(2026, 3, 14), 155),
+        ("A1", True, True, 1, 1, date(2026, 3, 1), date(2026, 3, 7), 40),
     ]
     result = mart.scalar("select pg_get_function_result(%s::regprocedure)", (FUNCTION,))
     assert "total_segment_impressions bigint" in str(result)
@@ -161,16 +162,18 @@ def test_refresh_only_when_a_source_changed(mart: Mart) -> None:
     after_rebuild = run_mart(mart)
     assert [row[:2] for row in after_rebuild] == [
         ("brand_product_segments", "skip"), ("brand_performance_enhanced", "refresh_concurrently")]
+    # Its note names what changed.
     assert "public.brand_product_segments" in str(after_rebuild[1][2])
     assert [row[:2] for row in run_mart(mart)] == [
         ("brand_product_segments", "skip"), ("brand_performance_enhanced", "skip")]
     mart.sql("update public.asin_brand_mapping set updated_at = now() where asin = 'A3'")
     changed = run_mart(mart)
+    # The segments are refreshed by swap: the summary is rebuilt on the new view with it.
     assert [row[:2] for row in changed] == [
-        ("brand_product_segments", "refresh_concurrently"),
-        ("brand_performance_enhanced", "refresh_concurrently")]
+        ("brand_product_segments", "refresh_swap"),
+        ("brand_performance_enhanced", "rebuild"),
+        ("brand_performance_enhanced", "skip")]
     assert "public.asin_brand_mapping" in str(changed[0][2])
-    assert "public.brand_product_segments" in str(changed[1][2])
 
 
 def test_existing_api_roles_get_select_and_execute(mart: Mart) -> None:
