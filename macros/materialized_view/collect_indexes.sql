@@ -14,7 +14,9 @@
                                          method=index.get('type') or 'btree')) -%}
   {%- endfor -%}
   {%- for hook in hooks -%}
-    {%- set rendered = render(hook.get('sql')) | trim -%}
+    {#- Only hooks that may be an mv_index are rendered here: rendering runs a hook's macros,
+        and the others are rendered once, when they run. -#}
+    {%- set rendered = render(hook.get('sql')) | trim if 'mv_index' in hook.get('sql') else '' -%}
     {%- if rendered.startswith('/*mv_index ') -%}
       {%- do indexes.append(fromjson(rendered[11:rendered.index('*/')])) -%}
     {%- else -%}

@@ -12,7 +12,7 @@
   {%- set kept = {} -%}
   {%- for privilege, grantees in grant_config.items() -%}
     {%- for grantee in grantees if grantee not in existing -%}
-      {{ exceptions.warn(model.name ~ ": role " ~ grantee ~ " does not exist, so " ~ privilege ~ " is not granted to it (create it, e.g. `analytics db migrate`)") }}
+      {{ exceptions.warn(model.name ~ ": role " ~ grantee ~ " does not exist, so " ~ privilege ~ " is not granted to it (create the role, or leave it out of the grants; `analytics db migrate` creates the project's own roles)") }}
     {%- endfor -%}
     {%- do kept.update({privilege: grantees | select('in', existing) | list}) -%}
   {%- endfor -%}

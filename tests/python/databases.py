@@ -23,6 +23,13 @@ def create_database(server: ConnectionSettings, name: str) -> ConnectionSettings
     return replace(server, dbname=name)
 
 
+def query(settings: ConnectionSettings, sql: str, params: object = None) -> list[tuple]:
+    """Every row of `sql` on the database of `settings`."""
+    with connect(settings) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
 def drop_database(server: ConnectionSettings, name: str) -> None:
     with connect(server, dbname="postgres", autocommit=True) as conn, conn.cursor() as cur:
         cur.execute(f'drop database if exists "{name}" with (force)')

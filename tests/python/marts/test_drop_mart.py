@@ -6,7 +6,6 @@ mart's views, built beside it in the same schema, are the other mart that must s
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from orchestration.core.database import connect
 from orchestration.core.dbt import dbt_executable
 from orchestration.core.settings import ConnectionSettings
 from tests.python.databases import create_database, drop_database
-from tests.python.marts.test_plug_in import FIXTURE, MART, REPO, Project
+from tests.python.marts.test_plug_in import MART, Project, copy_project_with_kiosk
 
 DATABASE = "analytics_drop_mart_tests"
 OVERLAY = Path(__file__).resolve().parent / "drop_mart_fixture"
@@ -71,15 +70,8 @@ def other_mart_views(project: Project) -> list[str]:
 def project(tmp_path_factory: pytest.TempPathFactory, pg_settings: ConnectionSettings
             ) -> Iterator[Project]:
     """The plug-in test's project copy, kiosk mart included, plus drop_mart_fixture/."""
-    directory = tmp_path_factory.mktemp("drop_mart") / "project"
-    directory.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(REPO / name, directory / name)
-    for folder in ("macros", "models", "orchestration/marts"):
-        shutil.copytree(REPO / folder, directory / folder,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(FIXTURE, directory, dirs_exist_ok=True)
-    shutil.copytree(OVERLAY / "models", directory / "models", dirs_exist_ok=True)
+    directory = copy_project_with_kiosk(tmp_path_factory.mktemp("drop_mart") / "project",
+                                        OVERLAY)
     try:
         yield Project(directory, create_database(pg_settings, DATABASE))
     finally:

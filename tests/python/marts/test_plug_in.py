@@ -34,6 +34,20 @@ MART = "kiosk"
 VIEW = AssetKey(["analytics", "mv_kiosk_daily_sales"])
 
 
+def copy_project_with_kiosk(directory: Path, *overlays: Path) -> Path:
+    """The project's dbt and plug-in folders copied to `directory`, the kiosk mart's folders
+    (and any `overlays`) laid over them."""
+    directory.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(REPO / name, directory / name)
+    for folder in ("macros", "models", "orchestration/marts"):
+        shutil.copytree(REPO / folder, directory / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for overlay in (FIXTURE, *overlays):
+        shutil.copytree(overlay, directory, dirs_exist_ok=True)
+    return directory
+
+
 @dataclass(frozen=True)
 class Project:
     directory: Path
@@ -59,14 +73,7 @@ class Project:
 def project(tmp_path_factory: pytest.TempPathFactory, pg_settings: ConnectionSettings
             ) -> Iterator[Project]:
     """A copy of the project with the kiosk mart's folders added, on a database of its own."""
-    directory = tmp_path_factory.mktemp("plug_in") / "project"
-    directory.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(REPO / name, directory / name)
-    for folder in ("macros", "models", "orchestration/marts"):
-        shutil.copytree(REPO / folder, directory / folder,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(FIXTURE, directory, dirs_exist_ok=True)
+    directory = copy_project_with_kiosk(tmp_path_factory.mktemp("plug_in") / "project")
     try:
         yield Project(directory, create_database(pg_settings, DATABASE))
     finally:

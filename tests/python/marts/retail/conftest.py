@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.core.database import connect
 from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import LoadReport
 from orchestration.demo_data.marts import load_mart
@@ -41,12 +40,6 @@ class RetailMart:
     target_path: Path
     load: LoadReport
     build: subprocess.CompletedProcess[str]
-
-
-def query(settings: ConnectionSettings, sql: str, params: object = None) -> list[tuple]:
-    with connect(settings) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
 
 
 @pytest.fixture(scope="session")

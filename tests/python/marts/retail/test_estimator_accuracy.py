@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.python.marts.retail.conftest import RetailMart, query
+from tests.python.databases import query
+from tests.python.marts.retail.conftest import RetailMart
 
 # Last 31 days as the views count them: sale dates from today - 30 (UTC) to today.
 ACCURACY_SQL = """

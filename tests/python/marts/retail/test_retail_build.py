@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+from tests.python.databases import query
 from tests.python.marts.retail.conftest import (
     MART_SELECTOR,
     MART_VIEWS,
     RetailMart,
-    query,
     run_dbt_captured,
 )
 from tests.python.marts.retail.original_views import CADENCES, ORIGINAL_COLUMNS, ORIGINAL_INDEXES

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.core.database import connect
 from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import LoadReport
 from orchestration.demo_data.marts import load_mart
-from tests.python.databases import create_database, drop_database
+from tests.python.databases import create_database, drop_database, query
 from tests.python.dbt_runs import run_dbt_captured
 
 MART = "search_performance"
@@ -49,12 +48,6 @@ class BuiltMart:
     target_path: Path
     sources: LoadedSources
     build: subprocess.CompletedProcess[str]
-
-
-def query(settings: ConnectionSettings, sql: str, params: object = None) -> list[tuple]:
-    with connect(settings) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
 
 
 def one(settings: ConnectionSettings, sql: str, params: object = None) -> tuple:

@@ -14,7 +14,8 @@ from orchestration.core.database import connect
 from orchestration.core.marts import discover
 from orchestration.core.project import dbt_project, meta_schema
 from orchestration.marts.search_performance.bench import BATCH_SIZE, BENCH, QUERIES
-from tests.python.marts.search_performance.conftest import MART, MART_VIEWS, BuiltMart, query
+from tests.python.databases import query
+from tests.python.marts.search_performance.conftest import MART, MART_VIEWS, BuiltMart
 
 
 class _Views:
