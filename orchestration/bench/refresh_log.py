@@ -21,11 +21,12 @@ def rows_since(ctx: BenchContext, mart: Mart, after_id: int) -> list[dict[str, A
     """Rows the materialization wrote to the refresh log after `after_id`, in order."""
     with ctx.cursor() as cur:
         cur.execute(f"select id, model, action, status, duration_seconds, rows_after, error,"
-                    f" started_at, finished_at"
+                    f" started_at, finished_at, skip_reason"
                     f" from {mart.meta_schema}.refresh_log where id > %s order by id", (after_id,))
         return [{"id": r[0], "model": r[1], "action": r[2], "status": r[3],
                  "duration_seconds": float(r[4]) if r[4] is not None else None,
-                 "rows_after": r[5], "error": r[6], "started_at": r[7], "finished_at": r[8]}
+                 "rows_after": r[5], "error": r[6], "started_at": r[7], "finished_at": r[8],
+                 "skip_reason": r[9]}
                 for r in cur.fetchall()]
 
 
