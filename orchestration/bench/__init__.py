@@ -25,3 +25,8 @@ here names a mart. One concern per module:
 * `report`       the rich tables and the JSON file (one section per mart);
 * `runner`       the marts to bench and the order of it all.
 """
+
+# The sections measured at the benchmark's scale, in order (`--skip` takes these and `scaling`).
+# Here, not in `runner`, so the command line lists them without importing the bench.
+SECTIONS = ("refresh_cost", "dashboard", "availability", "skipped_refresh",
+            "orchestration_overhead")

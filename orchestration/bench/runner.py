@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.bench import (
+    SECTIONS,
     availability,
     dashboard,
     data,
@@ -36,8 +37,6 @@ from orchestration.bench.report import write_json
 from orchestration.bench.spec import BenchSpec
 from orchestration.core.marts import MartError, MartPlugin, select
 
-SECTIONS = ("refresh_cost", "dashboard", "availability", "skipped_refresh",
-            "orchestration_overhead")
 BENCH_VERSION = 2
 # The shape of one mart's section: a whole results file before marts were plug-ins.
 MART_SECTION_VERSION = 1

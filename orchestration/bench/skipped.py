@@ -11,7 +11,7 @@ model's post-hooks (such as a function created beside the view).
 
 Measured: one `dbt run -s marts.<mart>` brings every view up to date first (refreshing what
 changed), then `runs` more runs in which nothing changed, each writing dbt's debug log as
-JSON to a directory of its own. Per view, medians over those runs:
+JSON to a directory of its own (emptied first). Per view, medians over those runs:
 
 * `sql_seconds`, the target's figure: the sum of the statements dbt ran for the model (each
   `SQLQueryStatus` event's elapsed time, from sending the statement to its result);
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,8 @@ def measure(ctx: BenchContext, mart: Mart, runs: int) -> dict[str, Any]:
     measured: list[dict[str, Any]] = []
     for number in range(1, runs + 1):
         log_dir = ctx.work_dir / f"dbt-logs-unchanged-{number}"
+        # dbt appends to its log file: an earlier bench's run there would be counted too.
+        shutil.rmtree(log_dir, ignore_errors=True)
         first = refresh_log.max_id(ctx, mart)
         run = ctx.dbt(["run", "-s", mart.selector(), "--log-format-file", "json",
                        "--log-level-file", "debug"], log_path=log_dir)

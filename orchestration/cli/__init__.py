@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from orchestration.bench import SECTIONS
 from orchestration.cli import docs_site, drop_mart
 from orchestration.core import database, marts, migrations
 from orchestration.core.dbt import run_dbt
@@ -248,8 +249,7 @@ def bench_command(
     reload: Annotated[bool, typer.Option(
         "--reload", help="Reload the demo data even if this scale is loaded.")] = False,
     skip: Annotated[list[str] | None, typer.Option(
-        help="Skip a section: refresh_cost, dashboard, availability, orchestration_overhead, "
-             "scaling (repeatable).")] = None,
+        help=f"Skip a section: {', '.join((*SECTIONS, 'scaling'))} (repeatable).")] = None,
     reader_pause_ms: Annotated[float, typer.Option(
         help="Pause of each dashboard reader between two queries.")] = 20.0,
     mart: Annotated[list[str] | None, typer.Option(

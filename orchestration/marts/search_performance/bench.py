@@ -1,9 +1,14 @@
 """The search-performance mart's bench: what the brand dashboards ask of the views, and their
 parameters.
 
-The product table of a brand (the original's "expandable date segments") shows, for a date
-range, each product's monthly segments with the expansion indicators of
-`get_product_segment_metadata(brand, from, to)`; a product expands to its weekly segments; the
+The product table of a brand (the original's "expandable date segments") shows one page of the
+brand's products for a date range: the first PAGE_SIZE products by the impressions of
+`get_product_segment_metadata(brand, from, to)`, each with its monthly segments in the range
+and its expansion indicators. The function still ranks all of the brand's products (a page is
+the top of its ranking, and the UI pages through it), so the query pays for the whole ranking
+and reads the segments of one page only. (Until December 2026 the bench read every product's
+monthly segments at once: 2,012 rows for the largest brand at scale M, which no UI table shows
+and whose rows alone take about 9 ms to return.) A product expands to its weekly segments; the
 brand page ranks its products and shows its summary; an API looks many ASINs up at once.
 
 The function is created by the mart beside `brand_product_segments` (`{schema}` is that
@@ -26,6 +31,8 @@ from orchestration.bench.spec import BenchSpec, DashboardQuery, ViewReader
 
 SEGMENTS = "brand_product_segments"
 SUMMARY = "brand_performance_enhanced"
+# The products on one page of the product table.
+PAGE_SIZE = 50
 
 # The product table's columns: a product's monthly segment with its segment metadata.
 _PRODUCT_TABLE_COLUMNS = """
@@ -39,6 +46,8 @@ _PRODUCT_TABLE_RANGE = """
     and s.period_start >= %(date_from)s and s.period_end <= %(date_to)s
 """
 _PRODUCT_TABLE_ORDER = "m.total_segment_impressions desc nulls last, s.asin, s.period_start"
+# The page: the top of the function's ranking (its own order, the ASIN breaking ties).
+_PAGE_ORDER = "m.total_segment_impressions desc nulls last, m.asin"
 _BATCH_COLUMNS = """
     asin, brand_id, period_start, asin_impressions, asin_clicks, asin_purchases,
     impression_share_pct, ctr_pct, cvr_pct
@@ -46,15 +55,21 @@ _BATCH_COLUMNS = """
 
 
 def _product_table(name: str, question: str, brand: str) -> DashboardQuery:
-    """The product table of the brand in parameter `brand`, with its segment metadata."""
+    """The first page of the product table of the brand in parameter `brand`, with its segment
+    metadata: the function ranks all the brand's products, the page's segments are read."""
     return DashboardQuery(
         name, question, SEGMENTS,
-        f"""select {_PRODUCT_TABLE_COLUMNS}
-            from {{source}} as s
-            inner join {{schema}}.get_product_segment_metadata(
-                %({brand})s, %(date_from)s, %(date_to)s) as m
-                on m.asin = s.asin
-            where s.brand_id = %({brand})s and {_PRODUCT_TABLE_RANGE}
+        f"""with page as (
+                select * from {{schema}}.get_product_segment_metadata(
+                    %({brand})s, %(date_from)s, %(date_to)s) as m
+                order by {_PAGE_ORDER}
+                limit %(page_size)s
+            )
+            select {_PRODUCT_TABLE_COLUMNS}
+            from page as m
+            inner join {{source}} as s
+                on s.brand_id = %({brand})s and s.asin = m.asin
+            where {_PRODUCT_TABLE_RANGE}
             order by {_PRODUCT_TABLE_ORDER}""",
         raw_sql=f"""
             with bps as (
@@ -76,10 +91,15 @@ def _product_table(name: str, question: str, brand: str) -> DashboardQuery:
                 where bps.period_start >= %(date_from)s and bps.period_end <= %(date_to)s
                     and bps.asin_impressions > 0
                 group by bps.asin
+            ),
+            page as (
+                select * from m
+                order by {_PAGE_ORDER}
+                limit %(page_size)s
             )
             select {_PRODUCT_TABLE_COLUMNS}
-            from bps as s
-            inner join m on m.asin = s.asin
+            from page as m
+            inner join bps as s on s.asin = m.asin
             where {_PRODUCT_TABLE_RANGE}
             order by {_PRODUCT_TABLE_ORDER}""",
     )
@@ -88,12 +108,13 @@ def _product_table(name: str, question: str, brand: str) -> DashboardQuery:
 QUERIES: tuple[DashboardQuery, ...] = (
     _product_table(
         "product_table_with_metadata",
-        "A brand's product table for a date range: its products' monthly segments with the "
-        "expansion indicators of get_product_segment_metadata (the brand with most ASINs)",
+        f"A brand's product table for a date range, first page: its {PAGE_SIZE} products with most "
+        "impressions by get_product_segment_metadata (which ranks them all), their monthly "
+        "segments and expansion indicators (the brand with most ASINs)",
         "brand"),
     _product_table(
         "product_table_median_brand",
-        "The same product table for the median brand by ASIN count",
+        "The same first page for the median brand by ASIN count (all its products)",
         "median_brand"),
     DashboardQuery(
         "product_weekly_segments_90_days",
@@ -162,7 +183,8 @@ def pick_parameters(views: ViewReader) -> dict[str, Any]:
     one by ASIN count, for a typical brand's product table); the last three
     whole months of data (the latest month whose segment ends by the last report day, and the
     two before it); that brand's top ASIN by impressions in them; the last 90 days before the
-    last report day; BATCH_SIZE ASINs spread over all brands (the first by md5 of the ASIN)."""
+    last report day; BATCH_SIZE ASINs spread over all brands (the first by md5 of the ASIN);
+    the product table's page size (PAGE_SIZE)."""
     segments = views.relation(SEGMENTS)
     summary = views.relation(SUMMARY)
     brand = views.first(f"select brand_id from {summary} order by total_asins desc, brand_id"
@@ -193,13 +215,15 @@ def pick_parameters(views: ViewReader) -> dict[str, Any]:
         "asin": asin,
         "recent_from": recent_from,
         "asins": list(asins or []),
+        "page_size": PAGE_SIZE,
     }
 
 
 def describe(params: Mapping[str, Any]) -> str:
     return (f"brand {params['brand']} (most ASINs; median {params['median_brand']}), "
             f"{params['date_from']} to {params['date_to']}"
-            f" (the last three whole months), top ASIN {params['asin']} (its weekly segments "
+            f" (the last three whole months; product table: first page of {params['page_size']}"
+            f" products), top ASIN {params['asin']} (its weekly segments "
             f"from {params['recent_from']}), month {params['month']}, "
             f"{len(params['asins'])} ASINs in the batch look-ups")
 
