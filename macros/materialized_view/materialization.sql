@@ -19,6 +19,7 @@
   {%- set log_id = mv_log_start(target) -%}
   {#- Commit the 'running' row now, so even a killed run leaves a trace. -#}
   {{ adapter.commit() }}
+  {{ mv_check_contract(log_id, model_sql) }}
 
   {%- set swap_actions = ['rebuild', 'refresh_swap'] -%}
   {%- set described = mv_describe(target) -%}
