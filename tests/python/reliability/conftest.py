@@ -76,13 +76,14 @@ class Mart(SqlClient):
         return subprocess.Popen(self.command(args, lane), env=self.env(), cwd=self.project_dir,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
-    def fingerprints(self, views: Iterable[str] = MART_VIEWS) -> dict[str, tuple[int, str]]:
-        """Per view: its row count and an md5 of its rows in a fixed order."""
+    def fingerprints(self, views: Iterable[str] = MART_VIEWS, schema: str = "analytics"
+                     ) -> dict[str, tuple[int, str]]:
+        """Per view (of `schema`): its row count and an md5 of its rows in a fixed order."""
         found: dict[str, tuple[int, str]] = {}
         for view in views:
             count, digest = self.sql(
                 f"select count(*), md5(coalesce(string_agg(t::text, E'\\n' order by t::text), ''))"
-                f" from analytics.{view} t")[0]
+                f" from {schema}.{view} t")[0]
             found[view] = (int(count), str(digest))  # type: ignore[call-overload]
         return found
 
