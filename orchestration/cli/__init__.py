@@ -3,6 +3,7 @@ drop-mart)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -203,15 +204,39 @@ def refresh_command(
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     mart: MartOption = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Health check: exit 1 and name each view that is missing, not populated, "
+        "stale or whose last refresh failed; exit 0 when none is.")] = False,
 ) -> None:
     """Every analytic view by mart: rows, size, indexes, cadence, last refresh, staleness, error."""
     from orchestration.cli import status
 
+    if check:
+        _check(mart, as_json)
+        return
     statuses = _statuses(_settings(), mart)
     if as_json:
         print(status.to_json(statuses))
     else:
         _wide().print(status.render(statuses))
+
+
+def _check(mart: list[str] | None, as_json: bool) -> None:
+    """`status --check`: exit 0 when every view is healthy, 1 when one is not or the server is
+    unreachable (2 for an unknown mart or bad settings)."""
+    import psycopg2
+
+    from orchestration.cli import health
+
+    try:
+        report = health.check(_statuses(_settings(), mart))
+    except psycopg2.OperationalError as error:
+        message = f"cannot read the views' status: {health.shorten(str(error))}"
+        print(json.dumps({"healthy": False, "error": message}) if as_json
+              else f"unhealthy: {message}")
+        raise typer.Exit(1) from None
+    print(health.check_json(report) if as_json else "\n".join(health.check_lines(report)))
+    raise typer.Exit(0 if report.healthy else 1)
 
 
 def _wide() -> Console:

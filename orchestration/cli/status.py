@@ -4,6 +4,7 @@ Both read the materialization's `mv_status` view (in the dbt var `mv_meta_schema
 view: its mart, rows, size, indexes, cadence (from the dbt manifest), the last refresh (action,
 when, how long, outcome), whether it is stale for its cadence (see
 `orchestration.defs.freshness`) and the last error. Models never built are listed as missing.
+The health check, `analytics status --check`, is orchestration/cli/health.py.
 """
 
 from __future__ import annotations
@@ -210,3 +211,4 @@ def render_summary(statuses: Sequence[ViewStatus], build_seconds: float) -> Tabl
     if not statuses:
         table.caption = "no materialized views built yet"
     return table
+

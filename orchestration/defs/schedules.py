@@ -4,7 +4,7 @@
   (daily) or Monday 03:00 (weekly), so a slow mart never delays another's hourly views;
 * models whose `meta` sets `schedule_cron` and/or `schedule_timezone` leave their cadence's job:
   those of one mart sharing a cron and a zone share one job and schedule,
-  `refresh_<mart>_<cadence>_<cron>_<zone>` (e.g. `refresh_marketplace_kpis_daily_0_1_x_x_x_america_bogota`);
+  `refresh_<mart>_<cadence>_<cron>_<zone>` (e.g. `refresh_kpis_daily_0_1_x_x_x_america_bogota`);
 * `refresh_views`, every model: what `analytics refresh` and the source sensor run, a subset
   per run.
 
