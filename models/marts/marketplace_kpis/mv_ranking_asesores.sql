@@ -9,9 +9,10 @@
         unique_key_index_name='idx_mv_ranking_asesores_id',
         contract={'enforced': true},
         post_hook=[
-            mv_index(['ciudad', 'ranking_ciudad'], name='idx_mv_ranking_asesores_ciudad'),
+            mv_index(['ciudad', 'ranking_ciudad', 'asesor_id'],
+                     name='idx_mv_ranking_asesores_ciudad'),
             mv_index(['departamento'], name='idx_mv_ranking_asesores_departamento'),
-            mv_index(['ranking_nacional'], name='idx_mv_ranking_asesores_nacional'),
+            mv_index(['ranking_nacional', 'asesor_id'], name='idx_mv_ranking_asesores_nacional'),
             mv_index(['ofertas_ganadoras desc'], name='idx_mv_ranking_asesores_ganadoras'),
             mv_index(['tasa_respuesta_pct desc nulls last'],
                      name='idx_mv_ranking_asesores_tasa_respuesta'),
