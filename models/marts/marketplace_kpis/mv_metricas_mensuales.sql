@@ -68,7 +68,8 @@ requests_by_month as (
         count(*) filter (where estado = 'EXPIRADA') as solicitudes_expiradas,
         count(*) filter (
             where not exists (
-                select from ofertas where ofertas.solicitud_id = solicitudes.solicitud_id
+                select from ofertas
+                where ofertas.solicitud_id = solicitudes.solicitud_id
             )
         ) as solicitudes_sin_ofertas,
         -- Closed by the client's decision, and not before it was posted.
@@ -83,6 +84,8 @@ requests_by_month as (
 
 )
 
+-- The original's column order is the dashboards' interface: kept, whatever ST06 prefers.
+-- noqa: disable=ST06
 select
     requests_by_month.mes,
     requests_by_month.solicitudes_creadas,
@@ -116,3 +119,4 @@ select
 
 from requests_by_month
 left join offers_by_month on requests_by_month.mes = offers_by_month.mes
+-- noqa: enable=ST06
