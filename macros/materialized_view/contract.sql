@@ -37,7 +37,7 @@
         return sqlerrm;
     end
     $mv_probe$;
-    select pg_temp.mv_query_error({{ mv_literal('select * from (' ~ model_sql ~ ') as q where false limit 0') }})
+    select pg_temp.mv_query_error({{ mv_literal('select * from (\n' ~ model_sql ~ '\n) as q where false limit 0') }})
   {%- endcall -%}
   {{ return(load_result('mv_query_error').table.rows[0][0]) }}
 {%- endmacro %}
