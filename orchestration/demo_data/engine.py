@@ -169,12 +169,20 @@ def split_steps(path: Path) -> list[Step]:
     if len(parts) == 1:
         return [Step(path.stem[3:], text)]
     # parts: [preamble, name1, sql1, name2, sql2, ...]
+    if _sql_lines(parts[0]):
+        raise ValueError(f"{path}: SQL before the first `-- step:` line would never run; "
+                         f"put it in a step: {_sql_lines(parts[0])[0]!r}")
     steps = []
     for i in range(1, len(parts), 2):
         name = parts[i].strip()
         parallel = name.endswith(_PARALLEL_SUFFIX)
         steps.append(Step(name.removesuffix(_PARALLEL_SUFFIX).strip(), parts[i + 1], parallel))
     return steps
+
+
+def _sql_lines(text: str) -> list[str]:
+    """The lines of `text` that are neither blank nor `--` comments."""
+    return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("--")]
 
 
 def sessions() -> int:
