@@ -471,3 +471,20 @@ def test_a_p95_is_out_of_reach_only_when_the_bare_answer_takes_longer() -> None:
     p95 = {t["id"]: t for t in targets.evaluate({"dashboard": {"queries": queries}})}[
         "dashboard_p95_ms"]
     assert targets.wholly_out_of_reach(p95)
+
+
+def test_overhead_measures_the_marts_most_frequent_cadence() -> None:
+    from orchestration.bench.mart import Mart, View
+    from orchestration.bench.overhead import measured_cadence
+
+    def mart(*cadences: str | None) -> Mart:
+        views = tuple(View(f"v{i}", f"model.p.v{i}", "s", f"v{i}", f"s.v{i}", "select 1", (),
+                           cadence, ()) for i, cadence in enumerate(cadences))
+        return Mart("m", views, "meta")
+
+    assert measured_cadence(mart("daily", "hourly", "weekly")) == "hourly"
+    # A mart of daily views only is measured on its daily run, not an empty
+    # hourly one.
+    assert measured_cadence(mart("daily", "daily")) == "daily"
+    assert measured_cadence(mart("weekly", None)) == "weekly"
+    assert measured_cadence(mart(None)) is None
