@@ -13,9 +13,16 @@
                      name='idx_mv_ranking_asesores_ciudad'),
             mv_index(['departamento'], name='idx_mv_ranking_asesores_departamento'),
             mv_index(['ranking_nacional', 'asesor_id'], name='idx_mv_ranking_asesores_nacional'),
-            mv_index(['ofertas_ganadoras desc'], name='idx_mv_ranking_asesores_ganadoras'),
-            mv_index(['tasa_respuesta_pct desc nulls last'],
+            mv_index(['ciudad', 'ofertas_ganadoras desc nulls last', 'asesor_id'],
+                     name='idx_mv_ranking_asesores_ganadoras'),
+            mv_index(['ciudad', 'tasa_respuesta_pct desc nulls last', 'asesor_id'],
                      name='idx_mv_ranking_asesores_tasa_respuesta'),
+            mv_index(['ciudad', 'tasa_conversion_ofertas_pct desc nulls last', 'asesor_id'],
+                     name='idx_mv_ranking_asesores_tasa_conversion'),
+            mv_index(['ciudad', 'tasa_exito_completo_pct desc nulls last', 'asesor_id'],
+                     name='idx_mv_ranking_asesores_tasa_exito'),
+            mv_index(['ciudad', 'volumen_total_ofertas desc nulls last', 'asesor_id'],
+                     name='idx_mv_ranking_asesores_volumen'),
         ],
     )
 }}
