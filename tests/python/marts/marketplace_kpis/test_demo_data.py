@@ -27,7 +27,7 @@ from orchestration.marts.marketplace_kpis.simulation import (
     describe,
     scale_spec,
 )
-from tests.python.databases import create_database, drop_database
+from tests.python.marts.built_marts import own_database
 from tests.python.marts.marketplace_kpis.conftest import (
     ANCHOR,
     MART,
@@ -541,10 +541,8 @@ def test_amounts_in_pesos_delivery_days_and_warranty(loaded: ConnectionSettings)
 @pytest.fixture(scope="module")
 def reload_settings(pg_settings: ConnectionSettings) -> Iterator[ConnectionSettings]:
     """Another database, to reload in without touching the session's loaded one."""
-    try:
-        yield create_database(pg_settings, RELOAD_DATABASE)
-    finally:
-        drop_database(pg_settings, RELOAD_DATABASE)
+    with own_database(pg_settings, RELOAD_DATABASE) as settings:
+        yield settings
 
 
 def test_same_seed_same_rows_another_seed_others(

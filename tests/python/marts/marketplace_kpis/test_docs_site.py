@@ -9,21 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import docs_site
-from tests.python.browser import COLUMN_ROW, HOST, free_port, render
+from tests.python.browser import COLUMN_ROW, render
+from tests.python.marts.built_marts import docs_site_of
 from tests.python.marts.marketplace_kpis.conftest import MART_VIEWS, BuiltMart
 
 
 @pytest.fixture(scope="module")
 def docs_url(marketplace_mart: BuiltMart) -> Iterator[str]:
-    mart = marketplace_mart
-    docs_site.generate_docs(mart.settings, target_path=mart.target_path)
-    port = free_port()
-    server = docs_site.start_docs_server(mart.settings, HOST, port, target_path=mart.target_path)
-    try:
-        yield f"http://{HOST}:{port}/"
-    finally:
-        docs_site.stop_docs_server(server)
+    with docs_site_of(marketplace_mart) as url:
+        yield url
 
 
 def test_catalog_describes_and_types_every_column(marketplace_mart: BuiltMart,

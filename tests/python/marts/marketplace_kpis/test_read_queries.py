@@ -17,7 +17,7 @@ import pytest
 from psycopg2 import sql
 
 from orchestration.bench.dashboard import index_usage
-from orchestration.bench.mart import Mart, load_mart
+from orchestration.bench.mart import load_mart
 from orchestration.bench.queries import normalise_rows, placeholders
 from orchestration.core.database import connect
 from orchestration.core.marts import discover
@@ -39,6 +39,7 @@ from orchestration.marts.marketplace_kpis.queries import (
     top_advisors_query,
 )
 from tests.python.databases import query
+from tests.python.marts.built_marts import BuiltViews
 from tests.python.marts.marketplace_kpis.conftest import MART, MART_VIEWS, BuiltMart
 
 READER = "analytics_reader"
@@ -287,21 +288,6 @@ def test_top_advisors_read_an_index_of_the_ranking_view(
 
 # -- the bench -----------------------------------------------------------------------------------
 
-class _Views:
-    """The built views as the bench's parameter picker reads them (`spec.ViewReader`)."""
-
-    def __init__(self, built: BuiltMart, mart: Mart) -> None:
-        self.built = built
-        self.mart = mart
-
-    def relation(self, view: str) -> str:
-        return self.mart.view(view).qualified
-
-    def first(self, statement: str, params: Any = ()) -> Any:
-        rows = query(self.built.settings, statement, tuple(params))
-        return rows[0][0] if rows else None
-
-
 def test_the_plugin_carries_its_bench_of_these_queries() -> None:
     assert discover()[MART].bench is BENCH
     assert BENCH.views == set(MART_VIEWS)
@@ -321,7 +307,7 @@ def test_bench_queries_answer_as_over_the_raw_tables(marketplace_mart: BuiltMart
     raw variants answer as of that refresh (`AsOfRefresh`), whenever they run."""
     mart = load_mart(marketplace_mart.target_path / "manifest.json", MART,
                      meta_schema(dbt_project()))
-    params = BENCH.pick_parameters(_Views(marketplace_mart, mart))
+    params = BENCH.pick_parameters(BuiltViews(marketplace_mart, mart))
     assert {name for q in QUERIES for name in placeholders(q.sql)} <= set(params)
     assert params["ciudad"] == _biggest_city(_advisors(marketplace_mart))
     assert params["mes_hasta"] == _months(marketplace_mart)[-1]

@@ -10,19 +10,24 @@ built on that data by `dbt build` (its dbt target in a temporary directory); tes
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import LoadReport
 from orchestration.demo_data.marts import load_mart
-from tests.python.databases import create_database, drop_database, query
-from tests.python.dbt_runs import run_dbt_captured
+from tests.python.databases import query
+from tests.python.marts.built_marts import (
+    BuiltMart,
+    LoadedSources,
+    build_mart,
+    one,
+    own_database,
+)
+
+__all__ = ["BuiltMart", "LoadedSources", "one", "query"]
 
 MART = "search_performance"
 DATABASE = "analytics_search_performance_tests"
@@ -31,29 +36,6 @@ SEED = 1
 ANCHOR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 MART_SELECTOR = "+path:models/marts/search_performance"
 MART_VIEWS = ("brand_product_segments", "brand_performance_enhanced")
-
-
-@dataclass(frozen=True)
-class LoadedSources:
-    settings: ConnectionSettings
-    load: LoadReport
-
-
-@dataclass(frozen=True)
-class BuiltMart:
-    """The mart built on the loaded sources: the database, dbt's target directory (its
-    manifest holds every view's compiled SQL) and the build's captured output."""
-
-    settings: ConnectionSettings
-    target_path: Path
-    sources: LoadedSources
-    build: subprocess.CompletedProcess[str]
-
-
-def one(settings: ConnectionSettings, sql: str, params: object = None) -> tuple:
-    rows = query(settings, sql, params)
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 def load(settings: ConnectionSettings, seed: int = SEED) -> LoadReport:
@@ -65,10 +47,8 @@ def load(settings: ConnectionSettings, seed: int = SEED) -> LoadReport:
 def search_performance_settings(pg_settings: ConnectionSettings
                                 ) -> Iterator[ConnectionSettings]:
     """A fresh database for the mart, dropped at the end of the session."""
-    try:
-        yield create_database(pg_settings, DATABASE)
-    finally:
-        drop_database(pg_settings, DATABASE)
+    with own_database(pg_settings, DATABASE) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")
@@ -84,9 +64,5 @@ def search_performance_mart(search_performance_sources: LoadedSources,
                             tmp_path_factory: pytest.TempPathFactory) -> BuiltMart:
     """`dbt build` of the mart and everything it reads (models, data tests, unit tests) on the
     loaded sources, once per session; tests only read the views it built."""
-    settings = search_performance_sources.settings
-    target_path = tmp_path_factory.mktemp("search_performance_dbt")
-    build = run_dbt_captured(settings, ["build", "--select", MART_SELECTOR], target_path)
-    assert build.returncode == 0, f"dbt build of the mart failed:\n{build.stdout[-8000:]}"
-    return BuiltMart(settings=settings, target_path=target_path,
-                     sources=search_performance_sources, build=build)
+    return build_mart(search_performance_sources, MART_SELECTOR,
+                      tmp_path_factory.mktemp("search_performance_dbt"))

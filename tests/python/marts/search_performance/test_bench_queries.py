@@ -6,31 +6,14 @@ view)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from orchestration.bench.mart import Mart, load_mart
 from orchestration.bench.queries import normalise_rows, placeholders
 from orchestration.core.database import connect
 from orchestration.core.marts import discover
 from orchestration.core.project import dbt_project, meta_schema
 from orchestration.marts.search_performance.bench import BATCH_SIZE, BENCH, QUERIES
-from tests.python.databases import query
+from tests.python.marts.built_marts import BuiltViews
 from tests.python.marts.search_performance.conftest import MART, MART_VIEWS, BuiltMart
-
-
-class _Views:
-    """The built views as the bench's parameter picker reads them (`spec.ViewReader`)."""
-
-    def __init__(self, built: BuiltMart, mart: Mart) -> None:
-        self.built = built
-        self.mart = mart
-
-    def relation(self, view: str) -> str:
-        return self.mart.view(view).qualified
-
-    def first(self, sql: str, params: Any = ()) -> Any:
-        rows = query(self.built.settings, sql, tuple(params))
-        return rows[0][0] if rows else None
 
 
 def _mart(built: BuiltMart) -> Mart:
@@ -48,7 +31,7 @@ def test_every_dashboard_query_answers_as_over_the_raw_tables(
         search_performance_mart: BuiltMart) -> None:
     mart = _mart(search_performance_mart)
     assert {v.name for v in mart.skipping_unchanged()} == set(MART_VIEWS)
-    params = BENCH.pick_parameters(_Views(search_performance_mart, mart))
+    params = BENCH.pick_parameters(BuiltViews(search_performance_mart, mart))
     assert {name for q in QUERIES for name in placeholders(q.sql) | placeholders(q.raw_template)
             } <= set(params)
     assert params["brand"] and params["median_brand"] and params["asin"]

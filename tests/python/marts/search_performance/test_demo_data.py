@@ -23,7 +23,7 @@ from orchestration.marts.search_performance.simulation import (
     last_report_end,
     scale_spec,
 )
-from tests.python.databases import create_database, drop_database
+from tests.python.marts.built_marts import own_database
 from tests.python.marts.search_performance.conftest import (
     ANCHOR,
     MART,
@@ -348,10 +348,8 @@ def test_inactive_mappings_and_asins_without_an_active_one(loaded: ConnectionSet
 @pytest.fixture(scope="module")
 def reload_settings(pg_settings: ConnectionSettings) -> Iterator[ConnectionSettings]:
     """Another database, to reload in without touching the session's loaded one."""
-    try:
-        yield create_database(pg_settings, RELOAD_DATABASE)
-    finally:
-        drop_database(pg_settings, RELOAD_DATABASE)
+    with own_database(pg_settings, RELOAD_DATABASE) as settings:
+        yield settings
 
 
 def test_same_seed_same_rows_and_other_public_tables_kept(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from orchestration.cli import docs_site
-from tests.python.browser import COLUMN_ROW, HOST, free_port, render
+from tests.python.browser import COLUMN_ROW, render
+from tests.python.marts.built_marts import docs_site_of
 
 VIEWS = ("brand_product_segments", "brand_performance_enhanced")
 FUNCTION_MACRO = "macro.analytics.search_performance_segment_metadata_function"
@@ -19,14 +19,8 @@ FUNCTION_MACRO = "macro.analytics.search_performance_segment_metadata_function"
 
 @pytest.fixture(scope="module")
 def docs_url(search_performance_mart: Any) -> Iterator[str]:
-    mart = search_performance_mart
-    docs_site.generate_docs(mart.settings, target_path=mart.target_path)
-    port = free_port()
-    server = docs_site.start_docs_server(mart.settings, HOST, port, target_path=mart.target_path)
-    try:
-        yield f"http://{HOST}:{port}/"
-    finally:
-        docs_site.stop_docs_server(server)
+    with docs_site_of(search_performance_mart) as url:
+        yield url
 
 
 def test_catalog_describes_every_column(search_performance_mart: Any, docs_url: str) -> None:
