@@ -1,8 +1,13 @@
-{# A first build: the view WITH DATA and its indexes in one go (no manual REFRESH). #}
-{% macro mv_create_sql(relation, sql, indexes) -%}
+{#
+  A first build: the view WITH DATA and its indexes in one go (no manual REFRESH), then ANALYZE:
+  a new relation has no column statistics until autovacuum gets to it, and the first readers'
+  plans would rest on default guesses.
+#}
+{% macro mv_create_sql(relation, sql, indexes, analyze=true) -%}
   {%- set statements = ['create materialized view ' ~ relation ~ ' as\n' ~ sql ~ '\nwith data'] -%}
   {%- for index in indexes -%}
     {%- do statements.append(mv_index_create_sql(relation, index)) -%}
   {%- endfor -%}
+  {%- if analyze -%}{%- do statements.append('analyze ' ~ relation) -%}{%- endif -%}
   {{ return(statements) }}
 {%- endmacro %}

@@ -14,10 +14,12 @@
   {#- 1. Build the new relation and new copies of its dependants on it; readers are not blocked.
       Leftovers of a run killed between the two transactions go first, with their copies. -#}
   {%- set statements = [mv_drop_staging_sql(staging)] -%}
-  {%- do statements.extend(mv_create_sql(staging, sql, [])) -%}
+  {%- do statements.extend(mv_create_sql(staging, sql, [], analyze=false)) -%}
   {%- for index in indexes -%}
     {%- do statements.append(mv_index_create_sql(staging, index, mv_staging_index_name(index.name))) -%}
   {%- endfor -%}
+  {#- Statistics before the swap: the first readers of the new view get informed plans. -#}
+  {%- do statements.append('analyze ' ~ staging) -%}
   {%- for dependant in dependants -%}
     {%- set word = mv_kind_word(dependant.kind) -%}
     {%- set copy = mv_qualified(dependant.schema, mv_staging_name(dependant.name)) -%}
@@ -31,6 +33,9 @@
                                         index.definition) -%}
       {%- do copies.append(mv_retarget(renamed, renames)) -%}
     {%- endfor -%}
+    {%- if dependant.kind == 'm' and dependant.populated -%}
+      {%- do copies.append('analyze ' ~ copy) -%}
+    {%- endif -%}
   {%- endfor -%}
   {#- 2. Swap: only catalog changes, so readers wait milliseconds. -#}
   {%- for dependant in dependants | reverse -%}

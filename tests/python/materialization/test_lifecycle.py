@@ -192,3 +192,33 @@ def test_a_change_refused_by_on_configuration_change_fail_is_logged_as_a_failure
         "select last_status, last_error is not null from analytics_meta.mv_status "
         "where schema_name = %s and relation_name = 'items_mv'", (mv_project.schema,)) \
         == [("error", True)]
+
+
+def _analyzed(project: DbtProject, name: str) -> bool:
+    """Whether the view has column statistics (ANALYZE ran on it)."""
+    return bool(project.scalar(
+        "select count(*) > 0 from pg_stats where schemaname = %s and tablename = %s",
+        (project.schema, name)))
+
+
+def test_new_and_rebuilt_views_have_statistics_before_their_first_reader(
+    mv_project: DbtProject,
+) -> None:
+    # Autovacuum must not be the one analyzing: the check is of the materialization's own.
+    no_autovacuum = (", post_hook=[\"alter materialized view {{ this }}"
+                     " set (autovacuum_enabled = false)\"]")
+    mv_project.write_model("items_mv", _items_model(mv_project, extra_config=no_autovacuum))
+    mv_project.dbt("run")
+    assert _analyzed(mv_project, "items_mv")
+    mv_project.write_model("items_mv", _items_model(mv_project, "id, v, v * 2 as v2",
+                                                    extra_config=no_autovacuum))
+    mv_project.dbt("run")
+    assert [row[0] for row in mv_project.log("items_mv")][-1] == "rebuild"
+    assert _analyzed(mv_project, "items_mv")
+    assert project_stats_columns(mv_project, "items_mv") == {"id", "v", "v2"}
+
+
+def project_stats_columns(project: DbtProject, name: str) -> set[str]:
+    return {str(row[0]) for row in project.sql(
+        "select attname from pg_stats where schemaname = %s and tablename = %s",
+        (project.schema, name))}
