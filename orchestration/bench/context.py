@@ -142,6 +142,3 @@ def default_work_dir() -> Path:
     """Where dbt's target/logs and the bench's Dagster home live: `target/bench/`."""
     return Path(os.environ.get("ANALYTICS_BENCH_DIR", PROJECT_DIR / "target" / "bench"))
 
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration.bench.context import BenchContext, BenchError, quote_ident
+from orchestration.bench.context import BenchContext, BenchError
+from orchestration.bench.spec import quote_ident
 from orchestration.core.project import dbt_project, meta_schema, model_info
 
 

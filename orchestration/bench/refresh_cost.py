@@ -42,8 +42,9 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestration.bench import refresh_log, sources
-from orchestration.bench.context import BenchContext, Cursor, quote_ident, timed_execute
+from orchestration.bench.context import BenchContext, Cursor, timed_execute
 from orchestration.bench.mart import Mart, View
+from orchestration.bench.spec import quote_ident
 from orchestration.bench.stats import median, ratio, summary
 
 _INDEXDEF = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ (USING .*)$", re.DOTALL)

@@ -49,17 +49,18 @@ class DashboardQuery:
 
     def on_view(self, mart: Mart) -> str:
         view = mart.view(self.view)
-        return self.sql.replace(SCHEMA, _quote(view.schema)).replace(SOURCE, view.qualified)
+        return self.sql.replace(SCHEMA, quote_ident(view.schema)).replace(SOURCE, view.qualified)
 
     def on_raw(self, mart: Mart) -> str:
         # psycopg2 reads % as a placeholder once parameters are passed.
         inlined = mart.inlined_sql(self.view).replace("%", "%%")
-        return (self.raw_template.replace(SCHEMA, _quote(mart.view(self.view).schema))
+        return (self.raw_template.replace(SCHEMA, quote_ident(mart.view(self.view).schema))
                 .replace(SOURCE, f"(\n{inlined}\n) as {self.view}"))
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+def quote_ident(name: str) -> str:
+    """A name quoted as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class ViewReader(Protocol):

@@ -19,9 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from psycopg2 import sql
-
-from orchestration.bench.spec import SOURCE, BenchSpec, DashboardQuery, ViewReader
+from orchestration.bench.spec import SOURCE, BenchSpec, DashboardQuery, ViewReader, quote_ident
 from orchestration.marts.marketplace_kpis.queries import (
     CITY_RANKING,
     CITY_SUMMARY,
@@ -30,7 +28,8 @@ from orchestration.marts.marketplace_kpis.queries import (
     NATIONAL_RANKING,
     RANKING_VIEW,
     TOP_ADVISOR_METRICS,
-    top_advisors_query,
+    TOP_ADVISORS,
+    checked_metric,
 )
 
 if TYPE_CHECKING:
@@ -48,20 +47,6 @@ def on_source(query: str, view: str) -> str:
     if query.count(view) != 1:
         raise ValueError(f"the query must read {view} exactly once: {query}")
     return query.replace(view, SOURCE)
-
-
-def as_text(query: sql.Composed) -> str:
-    """A composed query of queries.py as text, its identifiers quoted as psycopg2 quotes them
-    (the bench's queries are text; psycopg2 renders a Composed only on a connection)."""
-    parts: list[str] = []
-    for part in query.seq:
-        if isinstance(part, sql.Identifier):
-            parts.append(".".join('"' + name.replace('"', '""') + '"' for name in part.strings))
-        elif isinstance(part, sql.SQL):
-            parts.append(part.string)
-        else:
-            raise TypeError(f"unexpected part {part!r} of a composed query")
-    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -93,7 +78,8 @@ QUERIES: tuple[DashboardQuery, ...] = (
         f"top_advisors_by_{metric}",
         f"The {LIMIT} advisors of a city with the highest {metric} (the city with most "
         "advisors)",
-        RANKING, on_source(as_text(top_advisors_query(metric)), RANKING_VIEW))
+        RANKING, on_source(TOP_ADVISORS.format(metric=quote_ident(checked_metric(metric))),
+                           RANKING_VIEW))
       for metric in TOP_ADVISOR_METRICS),
     AsOfRefresh(
         "city_summary",

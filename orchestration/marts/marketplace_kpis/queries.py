@@ -3,8 +3,9 @@
 The original service answered four read endpoints with SQL of its own; here each is one
 statement over `public.mv_metricas_mensuales` or `public.mv_ranking_asesores`, with psycopg2
 named parameters, for the reader role `analytics_reader` (SELECT on the views, nothing else).
-Every one reads through an index of its view, except the city summary, which reads every
-advisor (see docs/marketplace-kpis-mart.md, "Benchmark at scale M"):
+Each reads its page through an index of its view, except the monthly range (a one-page view,
+read whole) and the city summary, which reads every advisor (see docs/marketplace-kpis-mart.md,
+"Benchmark at scale M"):
 
 1. `MONTHLY_METRICS`: the monthly KPIs of the months from the month of `%(mes_desde)s` to
    the month of `%(mes_hasta)s` (dates, both months included), the latest first, at most
@@ -15,9 +16,10 @@ advisor (see docs/marketplace-kpis-mart.md, "Benchmark at scale M"):
    `(ranking_nacional, asesor_id)`). `advisor_ranking(ciudad)` picks one of them.
 3. `top_advisors_query(metric)`: the advisors of city `%(ciudad)s` by one metric of
    `TOP_ADVISOR_METRICS` (highest first, none last, then `asesor_id`), the first `%(limite)s`
-   (index on `ciudad`, then a sort of the city's advisors). The metric is a column name chosen
-   from that fixed list and placed as an identifier (`psycopg2.sql.Identifier`); anything else
-   is refused with a ValueError before any SQL is built.
+   (one index per metric: `ciudad`, the metric highest first, `asesor_id`). The metric is a
+   column name chosen from that fixed list and placed as an identifier
+   (`psycopg2.sql.Identifier`) in `TOP_ADVISORS`; anything else is refused with a ValueError
+   before any SQL is built.
 4. `CITY_SUMMARY`: one row per city (advisors without a city are left out): advisors, active
    advisors (at least one offer in the last 30 days), offers, winning offers, acceptance rate
    (offers the client accepted / offers x 100, NULL without offers) and the average response
@@ -91,7 +93,8 @@ order by ranking_nacional, asesor_id
 limit %(limite)s
 """
 
-_TOP_ADVISORS = f"""
+# The top-advisors read, its metric column written `{metric}` (top_advisors_query fills it).
+TOP_ADVISORS: Final = f"""
 select {_ADVISOR_COLUMNS}, {{metric}} as valor
 from {RANKING_VIEW}
 where ciudad = %(ciudad)s
@@ -138,4 +141,4 @@ def checked_metric(metric: str) -> str:
 def top_advisors_query(metric: str) -> sql.Composed:
     """The top advisors of city `%(ciudad)s` by `metric`, highest first (none last, then
     `asesor_id`), the first `%(limite)s`; ValueError for a metric not in TOP_ADVISOR_METRICS."""
-    return sql.SQL(_TOP_ADVISORS).format(metric=sql.Identifier(checked_metric(metric)))
+    return sql.SQL(TOP_ADVISORS).format(metric=sql.Identifier(checked_metric(metric)))
