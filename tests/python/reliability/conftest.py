@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -102,6 +103,16 @@ class Mart(SqlClient):
         """(model, action, status, error) of the refresh log rows after `log_id`."""
         return self.sql("select model, action, status, error from analytics_meta.refresh_log"
                         " where id > %s order by id", (log_id,))
+
+
+def copy_project(directory: Path) -> Path:
+    """The project's dbt files (models, macros, data tests, project and profiles) copied to
+    `directory`, for a test to change a model of its own copy."""
+    for name in ("models", "macros", "tests/dbt"):
+        shutil.copytree(PROJECT_DIR / name, directory / name)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_DIR / name, directory / name)
+    return directory
 
 
 def wait_for_backend(mart: Mart, text: str, *, waiting_on_lock: bool = False,

@@ -8,14 +8,12 @@ refreshed through Dagster, in-process, as `analytics refresh` does.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from orchestration.cli import refresh
-from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import load_catalog
 from orchestration.defs.definitions import definitions_for
@@ -23,6 +21,7 @@ from tests.python.reliability.conftest import (
     MART_SELECTOR,
     MART_VIEWS,
     Mart,
+    copy_project,
     fresh_database,
     load_demo,
 )
@@ -32,10 +31,7 @@ DOWNSTREAM = "mv_product_intelligence"
 
 
 def poisoned_copy(directory: Path) -> Path:
-    for name in ("models", "macros", "tests/dbt"):
-        shutil.copytree(PROJECT_DIR / name, directory / name)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / name, directory / name)
+    copy_project(directory)
     model = directory / "models" / "marts" / "retail" / f"{FAILING}.sql"
     model.write_text(
         "select * from (\n" + model.read_text() + "\n) as checked\n"

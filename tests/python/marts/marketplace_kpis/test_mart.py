@@ -9,17 +9,15 @@ The tests run in file order on one database: the last one empties the sources.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
 from tests.python.databases import drop_database
-from tests.python.reliability.conftest import Mart, fresh_database
+from tests.python.reliability.conftest import Mart, copy_project, fresh_database
 
 DATABASE = "analytics_marketplace_kpis_mart"
 SELECTOR = "+path:models/marts/marketplace_kpis"
@@ -154,11 +152,7 @@ def test_hostile_advisors_are_ranked_as_documented(mart: Mart) -> None:
 
 def _project_with_renamed_column(directory: Path) -> Path:
     """A copy of the project whose mv_metricas_mensuales renames `mes` to `month`."""
-    directory.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / name, directory / name)
-    for folder in ("macros", "models"):
-        shutil.copytree(PROJECT_DIR / folder, directory / folder)
+    copy_project(directory)
     model = directory / "models" / "marts" / "marketplace_kpis" / "mv_metricas_mensuales.sql"
     text = model.read_text()
     renamed = text.replace("    requests_by_month.mes,\n", "    requests_by_month.mes as month,\n")
