@@ -1,7 +1,8 @@
 """The set-based demo-data engine behind `analytics demo-data`, shared by every mart.
 
 A mart's simulator (its `Simulator`, in `orchestration/marts/<mart>/`) is SQL run inside
-Postgres: files `NN_*.sql` build scratch tables in the mart's scratch schema, split into steps by
+Postgres: the engine creates the mart's scratch schema with the pseudo-random helpers every
+generator calls (scratch.sql), then files `NN_*.sql` build scratch tables there, split into steps by
 `-- step: <name>` lines (a step named `... (parallel)` runs once per part, in one session per
 core); then one file `publish_<schema>.sql` per source schema replaces that schema's content (in
 a schema shared with others, only the mart's `source_tables`), each in its own session and
@@ -39,6 +40,8 @@ SESSION_SETTINGS = {
     "jit": "off",
     "enable_memoize": "off",
 }
+# The scratch schema and the helpers shared by every mart's generator (`{scratch}` in it).
+_SCRATCH_SQL = Path(__file__).resolve().parent / "scratch.sql"
 _STEP_MARKER = re.compile(r"^-- step: (.+)$", re.MULTILINE)
 _PARALLEL_SUFFIX = "(parallel)"
 
@@ -232,6 +235,7 @@ def _generate_and_publish(
     try:
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             _configure(cur)
+            _run_step(console, cur, "scratch schema", scratch_sql(scratch), None, show_rows=False)
             for step in generator_steps(simulator):
                 if step.parallel:
                     _run_parallel(settings, console, step, params)
@@ -245,6 +249,11 @@ def _generate_and_publish(
     finally:
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             cur.execute(f'drop schema if exists "{scratch}" cascade')
+
+
+def scratch_sql(scratch: str) -> str:
+    """The scratch schema, new, with the pseudo-random helpers every mart's generator calls."""
+    return _SCRATCH_SQL.read_text().replace("{scratch}", '"' + scratch.replace('"', '""') + '"')
 
 
 def _publish(

@@ -1,6 +1,8 @@
 -- Scratch schema of `analytics demo-data` for the marketplace KPI mart: helper functions and
 -- the fixed lists (cities, brands and lines). Dropped and recreated by every load and dropped
 -- again at the end.
+-- The engine creates the scratch schema and its pseudo-random helpers (unit, rnd, entity_key,
+-- between_ts: orchestration/demo_data/scratch.sql) before this file runs.
 --
 -- Every pseudo-random number is a hash of (seed, ids): the same seed gives the same rows
 -- whatever plan (parallel or not) Postgres picks. No random() anywhere.
@@ -8,31 +10,6 @@
 -- so no literal per-cent sign may appear in these files (mod() stands for the operator).
 
 -- step: setup
-drop schema if exists marketplace_kpis_sim cascade;
-create schema marketplace_kpis_sim;
-comment on schema marketplace_kpis_sim is 'Scratch space of analytics demo-data (dropped after each load).';
-
--- A number in [0, 1) from a 64-bit hash: its 53 high bits.
-create function marketplace_kpis_sim.unit(h bigint) returns double precision
-    language sql immutable parallel safe
-    as $$ select ((h >> 11) & 9007199254740991)::double precision / 9007199254740992.0::double precision $$;
-
--- The n-th number in [0, 1) of the pseudo-random stream `key`.
-create function marketplace_kpis_sim.rnd(key bigint, n integer) returns double precision
-    language sql immutable parallel safe
-    as $$ select marketplace_kpis_sim.unit(hashint4extended(n, key)) $$;
-
--- The stream key of entity `id` of kind `salt` under `seed`.
-create function marketplace_kpis_sim.entity_key(id bigint, salt integer, seed bigint) returns bigint
-    language sql immutable parallel safe
-    as $$ select hashint4extended(salt, hashint8extended(id, seed)) $$;
-
--- A timestamp between a and b, at fraction u in [0, 1) of the way, in whole seconds.
-create function marketplace_kpis_sim.between_ts(a timestamptz, b timestamptz, u double precision)
-    returns timestamptz
-    language sql immutable parallel safe
-    as $$ select date_trunc('second', a + (b - a) * u) $$;
-
 -- A deterministic UUID: md5 of the seed, the kind of row and its number.
 create function marketplace_kpis_sim.uid(seed bigint, kind text, n bigint) returns uuid
     language sql immutable parallel safe

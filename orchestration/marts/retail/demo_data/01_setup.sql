@@ -1,28 +1,11 @@
--- Scratch schema of `analytics demo-data`: helper functions and staging tables. It is dropped
--- and recreated by every load and dropped again at the end, so nothing here is permanent.
+-- The retail mart's helper functions in the scratch schema of `analytics demo-data`, which is
+-- dropped and recreated by every load and dropped again at the end: nothing here is permanent.
+-- The engine creates the scratch schema and its pseudo-random helpers (unit, rnd, entity_key,
+-- between_ts: orchestration/demo_data/scratch.sql) before this file runs.
 --
 -- Every pseudo-random number is a hash of (seed, ids): the same seed gives the same rows
 -- whatever plan (parallel or not) Postgres picks. No random() anywhere.
 -- Parameters (psycopg2 named placeholders) are filled in by the mart's simulation.py and the demo-data engine.
-
-drop schema if exists retail_sim cascade;
-create schema retail_sim;
-comment on schema retail_sim is 'Scratch space of analytics demo-data (dropped after each load).';
-
--- A number in [0, 1) from a 64-bit hash: its 53 high bits.
-create function retail_sim.unit(h bigint) returns double precision
-    language sql immutable parallel safe
-    as $$ select ((h >> 11) & 9007199254740991)::double precision / 9007199254740992.0::double precision $$;
-
--- The n-th number in [0, 1) of the pseudo-random stream `key`.
-create function retail_sim.rnd(key bigint, n integer) returns double precision
-    language sql immutable parallel safe
-    as $$ select retail_sim.unit(hashint4extended(n, key)) $$;
-
--- The stream key of entity `id` of kind `salt` under `seed`.
-create function retail_sim.entity_key(id bigint, salt integer, seed bigint) returns bigint
-    language sql immutable parallel safe
-    as $$ select hashint4extended(salt, hashint8extended(id, seed)) $$;
 
 -- Units demanded up to the expected cumulative demand x. Demand unit j (j = 1, 2, ...) arrives
 -- when x passes j - 1 + u_j, u_j uniform in [0, 1) from the stream `key`: the count is monotone
