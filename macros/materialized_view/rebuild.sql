@@ -12,7 +12,7 @@
                            mv_qualified(dependant.schema, mv_staging_name(dependant.name))}) -%}
   {%- endfor -%}
   {#- 1. Build the new relation and new copies of its dependants on it; readers are not blocked.
-      Leftovers of a run killed between the two transactions go first, with their copies. -#}
+      Leftovers of a run killed between the two transaction steps go first, with their copies. -#}
   {%- set statements = [mv_drop_staging_sql(staging)] -%}
   {%- do statements.extend(mv_create_sql(staging, sql, [], analyze=false)) -%}
   {%- for index in indexes -%}

@@ -86,7 +86,7 @@ class Simulator:
     probe_table: str
     # The generator's parameters for a scale, seed and last instant (psycopg2 named values).
     params: Callable[[Scale, int, datetime], dict[str, object]]
-    # One line saying what the scale means for this mart ("20 stores x 100 products, 60 days").
+    # One line saying what the scale means for this mart ("20 stores x 100 SKUs, 60 days").
     describe: Callable[[Scale], str]
     # Loaded with their indexes and constraints dropped, then rebuilt in one pass each.
     bulk_tables: tuple[str, ...] = ()
@@ -261,7 +261,7 @@ def _publish(
 ) -> None:
     """Replace every source schema's content, each in its own session and transaction, at once.
 
-    The transactions commit only when all are ready; if one fails, all roll back."""
+    They commit only when all are ready; if one fails, all roll back."""
     schemas = simulator.source_schemas
     with contextlib.ExitStack() as stack:
         conns = {schema: stack.enter_context(connect(settings)) for schema in schemas}
