@@ -49,7 +49,7 @@ aged as (
 )
 
 select
-    *,
+    *,  -- noqa: AM04
     {{ commerce_stock_category('days_in_stock', 'is_unsold') }} as stock_category,
     case when is_unsold then gross_purchase_price else 0 end as current_inventory_value
 

@@ -1,5 +1,7 @@
 -- One row per order with its economics, defined once for every view of the mart: whether it is
 -- a sale, its day in the shop's time zone, net proceeds, cost, profit, ROI and payout delay.
+-- No platform names here (int_commerce__platform_sales adds them), so a change to the
+-- platforms table refreshes only the views that show platforms.
 with
 
 orders as (
@@ -14,12 +16,6 @@ inventory as (
 
 ),
 
-platforms as (
-
-    select * from {{ ref('stg_commerce__platforms') }}
-
-),
-
 priced as (
 
     select
@@ -27,9 +23,7 @@ priced as (
         orders.inventory_id,
         inventory.product_id,
         inventory.supplier_id,
-        platforms.platform_id,
-        coalesce(platforms.platform_name, 'Unknown platform') as platform_name,
-        coalesce(platforms.platform_slug, '(none)') as platform_slug,
+        orders.platform_id,
         orders.order_status,
         {{ commerce_is_sale('orders.order_status') }} as is_sale,
         {{ commerce_is_active('orders.order_status') }} as is_active,
@@ -40,7 +34,7 @@ priced as (
         coalesce(orders.shipping_cost, 0) as shipping,
         orders.gross_sale - coalesce(orders.platform_fee, 0)
         - coalesce(orders.shipping_cost, 0) as net_proceeds,
-        inventory.gross_purchase_price as cost,
+        inventory.gross_purchase_price as purchase_cost,
         coalesce(nullif(upper(trim(orders.buyer_country)), ''), '(unknown)') as buyer_country,
         coalesce(nullif(trim(orders.buyer_city), ''), '(unknown)') as buyer_city,
         orders.payout_received,
@@ -51,13 +45,12 @@ priced as (
 
     from orders
     left join inventory on orders.inventory_id = inventory.inventory_id
-    left join platforms on orders.platform_id = platforms.platform_id
 
 )
 
 select
     *,
-    net_proceeds - cost as profit,
-    (net_proceeds - cost) * 100 / nullif(cost, 0) as roi_pct
+    net_proceeds - purchase_cost as profit,
+    (net_proceeds - purchase_cost) * 100 / nullif(purchase_cost, 0) as roi_pct
 
 from priced

@@ -14,7 +14,7 @@ with
 
 sales as (
 
-    select * from {{ ref('int_commerce__order_economics') }}
+    select * from {{ ref('int_commerce__platform_sales') }}
     where is_sale
 
 ),

@@ -15,7 +15,7 @@ with
 
 orders as (
 
-    select * from {{ ref('int_commerce__order_economics') }}
+    select * from {{ ref('int_commerce__platform_sales') }}
 
 )
 

@@ -21,7 +21,7 @@ platforms as (
 
 sales as (
 
-    select * from {{ ref('int_commerce__order_economics') }}
+    select * from {{ ref('int_commerce__platform_sales') }}
     where is_sale
 
 ),
@@ -45,7 +45,7 @@ by_platform as (
         count(*) filter (where payout_received) as payouts_received,
         round(avg(payout_days), 1) as avg_payout_days,
         count(distinct buyer_country) as countries_served,
-        count(distinct (buyer_country, buyer_city)) as cities_served
+        count(distinct row(buyer_country, buyer_city)) as cities_served
 
     from sales
     group by platform_slug
@@ -61,19 +61,19 @@ select
     coalesce(by_platform.total_orders, 0) as total_orders,
     coalesce(by_platform.active_months, 0) as active_months,
     coalesce(by_platform.total_revenue, 0) as total_revenue,
-    avg_order_value,
-    min_order_value,
-    max_order_value,
+    by_platform.avg_order_value,
+    by_platform.min_order_value,
+    by_platform.max_order_value,
     coalesce(by_platform.total_fees, 0) as total_fees,
-    avg_fee,
+    by_platform.avg_fee,
     {{ commerce_pct('by_platform.total_fees', 'by_platform.total_revenue') }} as fee_pct,
     coalesce(by_platform.total_shipping, 0) as total_shipping,
     coalesce(by_platform.total_net_proceeds, 0) as total_net_proceeds,
     coalesce(by_platform.total_profit, 0) as total_profit,
-    avg_roi,
+    by_platform.avg_roi,
     {{ commerce_pct('by_platform.total_profit', 'by_platform.total_revenue') }} as profit_margin_pct,
     coalesce(by_platform.payouts_received, 0) as payouts_received,
-    avg_payout_days,
+    by_platform.avg_payout_days,
     coalesce(by_platform.countries_served, 0) as countries_served,
     coalesce(by_platform.cities_served, 0) as cities_served
 -- noqa: enable=ST06

@@ -44,7 +44,7 @@ sales as (
         sum(profit) as total_profit,
         round(avg(roi_pct), 2) as avg_roi,
         sum(fees) as total_fees,
-        count(distinct platform_slug) as platforms_sold_on,
+        count(distinct platform_id) as platforms_sold_on,
         min(sale_date) as first_sale_date,
         max(sale_date) as last_sale_date
 
