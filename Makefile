@@ -27,7 +27,7 @@ chromium:
 	  fi; }
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff check orchestration tests examples
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 
 dev: $(STAMP)
@@ -40,7 +40,7 @@ bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/analytics bench --scale $${SCALE:-S}
 
 lint: $(STAMP)
-	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff check orchestration tests examples
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sqlfluff lint models
 
 clean:
