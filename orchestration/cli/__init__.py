@@ -1,5 +1,5 @@
-"""`analytics`: the project's command line (database, demo data, demo, refresh, status, bench,
-drop-mart)."""
+"""`analytics`: the project's command line (database, demo data, demo, refresh, status, prune,
+bench, drop-mart)."""
 
 from __future__ import annotations
 
@@ -146,20 +146,38 @@ def demo() -> None:
     )
 
 
-def _statuses(settings: database.ConnectionSettings, mart: list[str] | None) -> list[ViewStatus]:
+def _statuses(settings: database.ConnectionSettings, mart: list[str] | None,
+              view: list[str] | None = None, orphans: bool = False) -> list[ViewStatus]:
+    """The declared views (of `mart`, named `view`), then the orphans when `orphans`."""
     from orchestration.cli import status
-    from orchestration.core.project import dbt_project, load_manifest, models, prepare_manifest
+    from orchestration.core.project import (
+        dbt_project,
+        load_manifest,
+        models,
+        prepare_manifest,
+        sources,
+    )
 
     project = dbt_project()
     prepare_manifest(project)
-    found = models(load_manifest(project))
+    manifest = load_manifest(project)
+    found = models(manifest)
     known = sorted({m.mart for m in found.values() if m.mart})
     unknown = sorted(set(mart or ()) - set(known))
     if unknown:
         console.print(f"[red]error:[/red] unknown mart {', '.join(map(repr, unknown))}: the marts "
                       f"are {', '.join(known) or 'none'}")
         raise typer.Exit(2)
-    return status.collect(settings, project, found, mart)
+    views = sorted(n for n, m in found.items() if m.materialized == "materialized_view")
+    unknown = sorted(set(view or ()) - set(views))
+    if unknown:
+        console.print(f"[red]error:[/red] unknown view {', '.join(map(repr, unknown))}: the views "
+                      f"are {', '.join(views) or 'none'}")
+        raise typer.Exit(2)
+    declared = status.collect(settings, project, found, mart, view)
+    if not orphans:
+        return declared
+    return declared + status.collect_orphans(settings, project, found, sources(manifest))
 
 
 @app.command("refresh")
@@ -167,9 +185,13 @@ def refresh_command(
     cadence: Annotated[str | None, typer.Option(
         help="Refresh the views of this cadence: hourly, daily or weekly.")] = None,
     select: Annotated[str | None, typer.Option(
-        help="dbt-style selection of models: name, +name, name+, tag:x (space-separated).")]
+        help="dbt-style selection of models: name, +name, name+, tag:x, source:src.table+, "
+        "source:src+ (space-separated).")]
     = None,
     mart: MartOption = None,
+    full_refresh: Annotated[bool, typer.Option(
+        "--full-refresh", help="Rebuild every selected view (dbt --full-refresh: built anew and "
+        "swapped in, readers never blocked) instead of refreshing it.")] = False,
 ) -> None:
     """Refresh views now, in this process, with the same Dagster job as the sensor (default: all)."""
     from orchestration.cli import refresh
@@ -186,10 +208,12 @@ def refresh_command(
         console.print("[red]error:[/red] the selection matches no view; nothing to refresh")
         raise typer.Exit(2)
     os.environ.update(_settings().libpq_env())
-    console.print(f"refreshing {len(names)} views: {', '.join(names)}")
+    verb = "rebuilding (full refresh)" if full_refresh else "refreshing"
+    console.print(f"{verb} {len(names)} views: {', '.join(names)}")
     try:
         report = refresh.run_refresh(definitions_for(catalog), catalog, names,
-                                     refresh.dagster_instance(), cadence=cadence)
+                                     refresh.dagster_instance(), cadence=cadence,
+                                     full_refresh=full_refresh)
     except refresh.RefreshBusyError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
@@ -207,21 +231,41 @@ def status_command(
     check: Annotated[bool, typer.Option(
         "--check", help="Health check: exit 1 and name each view that is missing, not populated, "
         "stale or whose last refresh failed; exit 0 when none is.")] = False,
+    view: Annotated[list[str] | None, typer.Option(
+        "--view", help="Only this view (a model name; repeatable).")] = None,
 ) -> None:
-    """Every analytic view by mart: rows, size, indexes, cadence, last refresh, staleness, error."""
+    """Every analytic view by mart: rows, size, indexes, cadence, last refresh, staleness, error;
+    missing views with the command that builds them, orphaned ones (declared by no model), and a
+    summary."""
     from orchestration.cli import status
 
     if check:
-        _check(mart, as_json)
+        _check(mart, as_json, view)
         return
-    statuses = _statuses(_settings(), mart)
+    # Orphans belong to no mart or view: looked for only when the status is not narrowed.
+    orphans = not mart and not view
+    statuses = _statuses(_settings(), mart, view, orphans=orphans)
     if as_json:
-        print(status.to_json(statuses))
+        print(status.to_json(statuses, orphans_checked=orphans))
     else:
-        _wide().print(status.render(statuses))
+        _wide().print(status.render(statuses, orphans_checked=orphans))
 
 
-def _check(mart: list[str] | None, as_json: bool) -> None:
+@app.command("prune")
+def prune_command(
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Drop them; without it, only list what would be dropped.")] = False,
+) -> None:
+    """Drop the orphaned materialized views (in the project's schemas, declared by no model).
+
+    Without --yes it lists them and drops nothing. Never cascades: refused (exit 1, nothing
+    dropped) when anything else depends on an orphan."""
+    from orchestration.cli import prune
+
+    raise typer.Exit(prune.prune(_settings(), yes=yes, log=print))
+
+
+def _check(mart: list[str] | None, as_json: bool, view: list[str] | None = None) -> None:
     """`status --check`: exit 0 when every view is healthy, 1 when one is not or the server is
     unreachable (2 for an unknown mart or bad settings)."""
     import psycopg2
@@ -229,7 +273,7 @@ def _check(mart: list[str] | None, as_json: bool) -> None:
     from orchestration.cli import health
 
     try:
-        report = health.check(_statuses(_settings(), mart))
+        report = health.check(_statuses(_settings(), mart, view))
     except psycopg2.OperationalError as error:
         message = f"cannot read the views' status: {health.shorten(str(error))}"
         print(json.dumps({"healthy": False, "error": message}) if as_json

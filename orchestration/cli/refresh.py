@@ -9,7 +9,10 @@ ephemeral instance is used.
 
 The selection is checked against the manifest before anything runs and is only ever handed to
 dbt's selector, never to SQL. Accepted: model names, optionally with dbt's graph operators
-(`name`, `+name`, `name+`, `2+name+1`), and `tag:<tag>`; several are a union.
+(`name`, `+name`, `name+`, `2+name+1`), `tag:<tag>`, and sources with what reads them
+(`source:<source>.<table>+`, `source:<source>+`; without the `+` a source selects no view);
+several are a union. `full_refresh=True` runs the build with dbt's `--full-refresh`: every
+selected view is rebuilt (built anew and swapped in, readers never blocked).
 """
 
 from __future__ import annotations
@@ -26,15 +29,19 @@ from dagster_dbt.utils import select_unique_ids
 from rich.table import Table
 
 from orchestration.core.paths import PROJECT_DIR
-from orchestration.core.project import CADENCES, tags
+from orchestration.core.project import CADENCES, sources, tags
 from orchestration.defs.catalog import AnalyticsCatalog
 from orchestration.defs.dbt_assets import checks_for
 from orchestration.defs.schedules import ALL_VIEWS_JOB, MART_TAG, NO_MART, REFRESH_TAG, refresh_tags
 
 _NAME_TOKEN = re.compile(r"(\d*\+)?([A-Za-z_][A-Za-z0-9_]*)(\+\d*)?")
 _TAG_TOKEN = re.compile(r"tag:([A-Za-z0-9_][A-Za-z0-9_.-]*)")
+_SOURCE_TOKEN = re.compile(
+    r"source:([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?(\+\d*)?")
+FULL_REFRESH_TAG = "analytics/full_refresh"
 EXECUTING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
-_SYNTAX = "model names, optionally with + before or after (+name, name+, 2+name), or tag:<tag>"
+_SYNTAX = ("model names, optionally with + before or after (+name, name+, 2+name), tag:<tag>,"
+           " or source:<source>.<table>+ / source:<source>+")
 
 
 class SelectionError(ValueError):
@@ -73,7 +80,10 @@ def validate_selection(select: str, catalog: AnalyticsCatalog) -> list[str]:
     for token in tokens:
         name_match = _NAME_TOKEN.fullmatch(token)
         tag_match = _TAG_TOKEN.fullmatch(token)
-        if name_match:
+        source_match = _SOURCE_TOKEN.fullmatch(token)
+        if source_match:
+            _check_source(token, source_match.group(1), source_match.group(2), catalog)
+        elif name_match:
             name = name_match.group(2)
             if name not in catalog.models:
                 raise SelectionError(
@@ -89,6 +99,24 @@ def validate_selection(select: str, catalog: AnalyticsCatalog) -> list[str]:
         else:
             raise SelectionError(f"--select {token!r}: not accepted; use {_SYNTAX}")
     return tokens
+
+
+def _check_source(token: str, source: str, table: str | None, catalog: AnalyticsCatalog) -> None:
+    """`source` (and `table`, when given) must be a source (table) of the manifest."""
+    tables: dict[str, list[str]] = {}
+    for found in sources(catalog.manifest).values():
+        tables.setdefault(found.source_name, []).append(found.name)
+    if source not in tables:
+        raise SelectionError(
+            f"--select {token!r}: {source!r} is not a source of this project"
+            f" (sources: {', '.join(sorted(tables)) or 'none'})"
+        )
+    if table is not None and table not in tables[source]:
+        raise SelectionError(
+            f"--select {token!r}: source {source!r} has no table {table!r}"
+            f" (its tables: {', '.join(sorted(tables[source]))}; sources:"
+            f" {', '.join(sorted(tables))})"
+        )
 
 
 def selected_models(
@@ -144,8 +172,10 @@ def run_refresh(
     instance: DagsterInstance,
     cadence: str | None = None,
     log_level: str = "INFO",
+    full_refresh: bool = False,
 ) -> RefreshReport:
-    """Execute `refresh_views` for `model_names` in this process."""
+    """Execute `refresh_views` for `model_names` in this process (with dbt's `--full-refresh`
+    when `full_refresh`: every selected view is rebuilt)."""
     marts = sorted({catalog.models[name].mart or NO_MART for name in model_names})
     busy = busy_refresh_runs(instance, marts)
     if busy:
@@ -160,10 +190,15 @@ def run_refresh(
     job = defs.resolve_job_def(ALL_VIEWS_JOB).get_subset(
         asset_selection=keys, asset_check_selection=set(checks)
     )
+    run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if full_refresh:
+        ops = sorted({defs.resolve_assets_def(key).op.name for key in keys})
+        run_config["ops"] = {op: {"config": {"full_refresh": True}} for op in ops}
     result = job.execute_in_process(
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config=run_config,
         instance=instance,
-        tags=refresh_tags("cli", cadence, marts[0] if len(marts) == 1 else None),
+        tags={**refresh_tags("cli", cadence, marts[0] if len(marts) == 1 else None),
+              **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
         raise_on_error=False,
     )
     names_by_key = {key: name for name, key in catalog.keys.items()}

@@ -3,7 +3,11 @@
 Both read the materialization's `mv_status` view (in the dbt var `mv_meta_schema`). One row per
 view: its mart, rows, size, indexes, cadence (from the dbt manifest), the last refresh (action,
 when, how long, outcome), whether it is stale for its cadence (see
-`orchestration.defs.freshness`) and the last error. Models never built are listed as missing.
+`orchestration.defs.freshness`) and the last error. A materialized_view model whose relation
+does not exist is listed as missing, with the command that builds it. Unless the status is
+narrowed to marts or views, the orphaned materialized views (in the project's schemas, declared
+by no model: orchestration/cli/orphans.py) are listed too, with mart "-". The summary counts
+the views expected (the models), existing, missing and orphaned, and their rows.
 The health check, `analytics status --check`, is orchestration/cli/health.py.
 """
 
@@ -19,8 +23,9 @@ from dagster_dbt import DbtProject
 from psycopg2 import sql
 from rich.table import Table
 
+from orchestration.cli.orphans import Orphan, find_orphans
 from orchestration.core.database import connect
-from orchestration.core.project import ModelInfo, meta_schema
+from orchestration.core.project import ModelInfo, SourceTable, meta_schema
 from orchestration.core.settings import ConnectionSettings
 from orchestration.core.units import human_bytes
 from orchestration.defs.freshness import is_stale
@@ -35,7 +40,8 @@ _COLUMNS = (
 @dataclass(frozen=True)
 class ViewStatus:
     relation: str
-    model: str
+    # An orphan's is the model that built it, as mv_state recorded it (None if none did).
+    model: str | None
     mart: str | None
     cadence: str | None
     exists: bool
@@ -52,6 +58,27 @@ class ViewStatus:
     last_success_at: datetime | None
     stale: bool | None
     last_error: str | None
+    orphaned: bool = False
+
+    @property
+    def state(self) -> str:
+        """orphaned, missing, not populated, stale, fresh, or "-" (no cadence to judge by)."""
+        if self.orphaned:
+            return "orphaned"
+        if not self.exists:
+            return "missing"
+        if not self.populated:
+            return "not populated"
+        if self.stale is None:
+            return "-"
+        return "stale" if self.stale else "fresh"
+
+    @property
+    def build_command(self) -> str | None:
+        """What builds a missing view."""
+        if self.orphaned or self.exists or self.model is None:
+            return None
+        return f"analytics refresh --select {self.model}"
 
     def figures(self) -> tuple[str, str, str]:
         """Rows, size and last duration as both tables show them."""
@@ -61,7 +88,38 @@ class ViewStatus:
                 else "-")
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()}
+        fields = {k: v.isoformat() if isinstance(v, datetime) else v
+                  for k, v in asdict(self).items()}
+        return {**fields, "state": self.state, "build_command": self.build_command}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Like the sync status of the API the views replace: how many views the models expect,
+    how many exist, are missing and are orphaned (None when orphans were not looked for), and
+    the rows of the existing ones (their last refresh's count)."""
+
+    expected: int
+    existing: int
+    missing: int
+    orphaned: int | None
+    total_rows: int
+
+    def caption(self) -> str:
+        orphaned = "" if self.orphaned is None else f", {self.orphaned} orphaned"
+        return (f"{self.expected} views expected: {self.existing} exist, {self.missing} missing"
+                f"{orphaned}; {self.total_rows:,} rows")
+
+
+def summarize(statuses: Sequence[ViewStatus], orphans_checked: bool = True) -> Summary:
+    declared = [s for s in statuses if not s.orphaned]
+    return Summary(
+        expected=len(declared),
+        existing=sum(1 for s in declared if s.exists),
+        missing=sum(1 for s in declared if not s.exists),
+        orphaned=sum(1 for s in statuses if s.orphaned) if orphans_checked else None,
+        total_rows=sum(s.rows or 0 for s in declared if s.exists),
+    )
 
 
 def read_status_rows(settings: ConnectionSettings, schema: str) -> list[dict[str, Any]]:
@@ -81,19 +139,25 @@ def read_status_rows(settings: ConnectionSettings, schema: str) -> list[dict[str
 def view_statuses(
     rows: Sequence[Mapping[str, Any]], models: Mapping[str, ModelInfo], now: datetime
 ) -> list[ViewStatus]:
-    """Combine mv_status rows with the manifest; models never built come last, as missing."""
+    """Combine mv_status rows with the materialized_view models of the manifest (by relation:
+    rows of relations no model declares are left out); models never built come last, as
+    missing."""
     statuses = []
     seen = set()
+    declared = {(m.schema, m.alias): m for m in models.values()
+                if m.materialized == "materialized_view"}
     for row in rows:
-        model = models.get(str(row["model"]))
-        cadence = model.cadence if model else None
-        seen.add(str(row["model"]))
+        model = declared.get((str(row["schema_name"]), str(row["relation_name"])))
+        if model is None:
+            continue
+        cadence = model.cadence
+        seen.add(model.name)
         live = bool(row["exists"]) and bool(row["populated"])
         stale = is_stale(cadence, row["last_success_at"] if live else None, now)
         statuses.append(ViewStatus(
             relation=f"{row['schema_name']}.{row['relation_name']}",
-            model=str(row["model"]),
-            mart=model.mart if model else None,
+            model=model.name,
+            mart=model.mart,
             cadence=cadence,
             exists=bool(row["exists"]),
             populated=bool(row["populated"]),
@@ -129,18 +193,57 @@ def collect(
     project: DbtProject,
     models: Mapping[str, ModelInfo],
     marts: Sequence[str] | None = None,
+    views: Sequence[str] | None = None,
 ) -> list[ViewStatus]:
-    """The views of the project's models (of `marts` only, when given), mart by mart."""
-    chosen = {n: m for n, m in models.items() if not marts or m.mart in marts}
+    """The views of the project's models (of `marts` only, and named `views` only, when
+    given), mart by mart."""
+    chosen = {n: m for n, m in models.items()
+              if (not marts or m.mart in marts) and (not views or n in views)}
     rows = read_status_rows(settings, meta_schema(project))
-    if marts:
-        rows = [row for row in rows if str(row["model"]) in chosen]
     statuses = view_statuses(rows, chosen, datetime.now(UTC))
     return sorted(statuses, key=lambda s: (s.mart or "", s.relation))
 
 
-def to_json(statuses: Sequence[ViewStatus]) -> str:
-    return json.dumps([s.as_json() for s in statuses], indent=2)
+def orphan_status(orphan: Orphan, row: Mapping[str, Any] | None) -> ViewStatus:
+    """An orphan as a status line: what the database says, and its last refresh if the
+    materialization logged one."""
+    return ViewStatus(
+        relation=orphan.relation, model=orphan.recorded_model, mart=None, cadence=None,
+        exists=True, populated=orphan.populated,
+        rows=row["row_count"] if row else None, total_bytes=orphan.total_bytes,
+        indexes=list(row["index_names"] or []) if row else [],
+        unique_key=row["unique_key"] if row else None,
+        last_action=row["last_action"] if row else None,
+        last_status=row["last_status"] if row else None,
+        last_started_at=row["last_started_at"] if row else None,
+        last_finished_at=row["last_finished_at"] if row else None,
+        last_duration_seconds=row["last_duration_seconds"] if row else None,
+        last_success_at=row["last_success_at"] if row else None,
+        stale=None, last_error=row["last_error"] if row else None, orphaned=True,
+    )
+
+
+def collect_orphans(
+    settings: ConnectionSettings,
+    project: DbtProject,
+    models: Mapping[str, ModelInfo],
+    sources: Mapping[str, SourceTable],
+) -> list[ViewStatus]:
+    """The orphaned materialized views (orchestration/cli/orphans.py), by relation."""
+    schema = meta_schema(project)
+    with connect(settings) as conn:
+        orphans = find_orphans(conn, models, sources, schema)
+    if not orphans:
+        return []
+    rows = {f"{r['schema_name']}.{r['relation_name']}": r
+            for r in read_status_rows(settings, schema)}
+    return [orphan_status(o, rows.get(o.relation)) for o in orphans]
+
+
+def to_json(statuses: Sequence[ViewStatus], orphans_checked: bool = True) -> str:
+    """`{"summary": {...}, "views": [...]}`: the declared views, then any orphans."""
+    return json.dumps({"summary": asdict(summarize(statuses, orphans_checked)),
+                       "views": [s.as_json() for s in statuses]}, indent=2)
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:
@@ -153,24 +256,29 @@ def _ago(moment: datetime | None, now: datetime) -> str:
     return f"{seconds:.0f} s ago"
 
 
+_STATE_STYLES = {"orphaned": "magenta", "missing": "red", "not populated": "red",
+                 "stale": "yellow", "fresh": "green"}
+
+
 def _state(status: ViewStatus) -> str:
-    if not status.exists:
-        return "[red]missing[/red]"
-    if not status.populated:
-        return "[red]not populated[/red]"
-    if status.stale is None:
-        return "-"
-    return "[yellow]stale[/yellow]" if status.stale else "[green]fresh[/green]"
+    state = status.state
+    style = _STATE_STYLES.get(state)
+    shown = f"[{style}]{state}[/{style}]" if style else state
+    if status.build_command:
+        shown += f": {status.build_command}"
+    return shown
 
 
-def render(statuses: Sequence[ViewStatus], now: datetime | None = None) -> Table:
+def render(statuses: Sequence[ViewStatus], now: datetime | None = None,
+           orphans_checked: bool = True) -> Table:
+    """One line per view (declared ones, then orphans); the summary as caption."""
     now = now or datetime.now(UTC)
     table = Table(title="Analytic views")
     for column in ("mart", "view", "cadence", "rows", "size", "indexes", "last action", "when",
                    "seconds", "state", "last error"):
         right = column in ("rows", "size", "indexes", "seconds")
         table.add_column(column, justify="right" if right else "left",
-                         overflow="fold" if column == "last error" else "ellipsis")
+                         overflow="fold" if column in ("last error", "state") else "ellipsis")
     for s in statuses:
         action = s.last_action or "-"
         if s.last_status and s.last_status != "success":
@@ -189,8 +297,9 @@ def render(statuses: Sequence[ViewStatus], now: datetime | None = None) -> Table
             _state(s),
             (s.last_error or "")[:200],
         )
-    if not statuses:
-        table.caption = "no materialized views built yet"
+    table.caption = summarize(statuses, orphans_checked).caption()
+    if not any(s.exists for s in statuses):
+        table.caption += "; no materialized views built yet"
     return table
 
 

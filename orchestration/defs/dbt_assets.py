@@ -4,7 +4,9 @@ A run of any subset of a mart (a schedule's job, the source sensor's request, `a
 refresh`) is one `dbt build --select ...` of the selected models, so dbt orders them by the
 DAG; unit tests are left to development and CI, as dbt's docs advise. Each mart's op holds a
 pool of its own (`analytics_refresh_<mart>`, limit 1 in dagster.yaml): two runs never refresh
-the same mart's views at once, while different marts refresh side by side.
+the same mart's views at once, while different marts refresh side by side. The op's only run
+config is `full_refresh` (a boolean, default false: `analytics refresh --full-refresh` sets it),
+which adds dbt's `--full-refresh`: the materialization then rebuilds each view and swaps it in.
 """
 
 # No `from __future__ import annotations`: Dagster checks the op's `context` annotation at run time.
@@ -12,7 +14,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from dagster import AssetCheckKey, AssetExecutionContext, AssetKey, AssetsDefinition
+from dagster import AssetCheckKey, AssetExecutionContext, AssetKey, AssetsDefinition, Config
 from dagster_dbt import DbtProject, dbt_assets
 from dagster_dbt.asset_utils import get_checks_on_sources_upstream_of_selected_assets
 
@@ -24,6 +26,18 @@ from orchestration.defs.translator import AnalyticsTranslator
 POOL_PREFIX = "analytics_refresh_"
 # Models outside models/marts/<mart>/ (none in this project) get an op of their own.
 OTHER = "other"
+
+
+class DbtBuildConfig(Config):
+    """Run config of a mart's dbt op."""
+
+    full_refresh: bool = False
+
+
+def build_args(config: DbtBuildConfig) -> list[str]:
+    """The arguments of the op's `dbt build`."""
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    return [*args, "--full-refresh"] if config.full_refresh else args
 
 
 def pool_name(mart: str) -> str:
@@ -72,9 +86,10 @@ def build_mart_dbt_assets(
         **selection,
     )
     def mart_dbt_models(
-        context: AssetExecutionContext, dbt: AnalyticsDbtCliResource, postgres: PostgresResource
+        context: AssetExecutionContext, dbt: AnalyticsDbtCliResource, postgres: PostgresResource,
+        config: DbtBuildConfig,
     ) -> Iterator[Any]:
-        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+        invocation = dbt.cli(build_args(config), context=context)
         yield from with_refresh_metadata(invocation.stream(), postgres, schema, model_names,
                                          context.asset_key_for_output)
         keep_partial_parse(invocation.target_path)

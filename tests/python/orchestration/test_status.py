@@ -73,8 +73,18 @@ def test_status_json_from_the_command_line(
                             env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    views = {v["model"]: v for v in json.loads(result.stdout)}
+    report = json.loads(result.stdout)
+    views = {v["model"]: v for v in report["views"]}
     for model, _, _, rows, _ in hourly_run.log_rows:
         assert views[str(model)]["rows"] == rows
         assert views[str(model)]["cadence"] == catalog.models[str(model)].cadence
         assert views[str(model)]["stale"] is False
+        assert views[str(model)]["state"] == "fresh"
+        assert views[str(model)]["build_command"] is None
+    declared = [v for v in report["views"] if not v["orphaned"]]
+    assert {v["model"] for v in declared} == set(catalog.models)
+    summary = report["summary"]
+    assert summary["expected"] == len(catalog.models) == summary["existing"] + summary["missing"]
+    assert summary["existing"] == sum(1 for v in declared if v["exists"])
+    assert summary["orphaned"] == len(report["views"]) - len(declared)
+    assert summary["total_rows"] == sum(v["rows"] or 0 for v in declared if v["exists"])
