@@ -11,6 +11,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance, SensorDefinition, build_sensor_context
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 
+from orchestration.cli.refresh import selected_models
 from orchestration.core import database
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
@@ -133,3 +134,11 @@ def test_the_docs_lineage_table_is_the_manifests(catalog: AnalyticsCatalog) -> N
         assert names == view_names(catalog, downstream[relation]), relation
     for relation, expected in EXPECTED.items():
         assert view_names(catalog, downstream[relation]) == expected
+
+
+def test_selecting_a_source_refreshes_the_same_views(catalog: AnalyticsCatalog) -> None:
+    """`analytics refresh --select source:transactions.orders+`, what a program that called the
+    original's POST /sync/on-order-event runs, selects what the sensor would refresh."""
+    for relation, expected in EXPECTED.items():
+        chosen = selected_models(catalog, select=f"source:{relation}+", marts=[MART])
+        assert set(chosen) == expected, relation
