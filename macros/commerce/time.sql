@@ -1,14 +1,9 @@
 {#
-  "Now" for the commerce BI mart: now() when a view is refreshed, so days in stock move with
-  each refresh. Unit tests and back-fills pin it with the var `commerce_as_of`.
+  "Now" for the commerce BI mart: the refresh time, so days in stock move with each refresh,
+  pinned by the var `commerce_as_of`.
 #}
 {% macro commerce_as_of() -%}
-    {%- set as_of = var('commerce_as_of', none) -%}
-    {%- if as_of -%}
-        '{{ as_of }}'::timestamptz
-    {%- else -%}
-        now()
-    {%- endif -%}
+    {{ refresh_time('commerce_as_of') }}
 {%- endmacro %}
 
 

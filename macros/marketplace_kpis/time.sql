@@ -1,15 +1,9 @@
 {#
-  "Now" for the marketplace KPI mart: now() when the view is refreshed, so the 30-day windows
-  move with each daily refresh. Unit tests and back-fills pin it with the var
-  `marketplace_as_of`, e.g. `overrides: {vars: {marketplace_as_of: '2025-06-10 06:00:00+00'}}`.
+  "Now" for the marketplace KPI mart: the refresh time, so the 30-day windows move with each
+  daily refresh, pinned by the var `marketplace_as_of`.
 #}
 {% macro marketplace_kpis_as_of() -%}
-    {%- set as_of = var('marketplace_as_of', none) -%}
-    {%- if as_of -%}
-        '{{ as_of }}'::timestamptz
-    {%- else -%}
-        now()
-    {%- endif -%}
+    {{ refresh_time('marketplace_as_of') }}
 {%- endmacro %}
 
 

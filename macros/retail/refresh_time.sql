@@ -1,16 +1,6 @@
-{#
-  "Now" for the retail mart. A materialized view evaluates now() each time it is refreshed,
-  so its windows move with the refresh. Unit tests (and back-fills) pin the clock instead with
-  the var `retail_as_of`, e.g. `overrides: {vars: {retail_as_of: '2025-06-10 12:00:00+00'}}`.
-  Kept beside the generic tests because it exists so tests can fix time.
-#}
+{# "Now" for the retail mart: the refresh time, pinned by the var `retail_as_of`. #}
 {% macro retail_refresh_time() -%}
-    {%- set as_of = var('retail_as_of', none) -%}
-    {%- if as_of -%}
-        '{{ as_of }}'::timestamptz
-    {%- else -%}
-        now()
-    {%- endif -%}
+    {{ refresh_time('retail_as_of') }}
 {%- endmacro %}
 
 
