@@ -11,20 +11,33 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 import pytest
-from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+    SensorDefinition,
+    build_sensor_context,
+)
+from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 from orchestration.core.database import connect
 from orchestration.core.marts import discover
 from orchestration.core.project import meta_schema
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
-from orchestration.defs.definitions import definitions_for
+from orchestration.defs.dbt_assets import checks_for
+from orchestration.defs.definitions import definitions_for, source_watch
+from orchestration.defs.resources import PostgresResource
+from orchestration.defs.schedules import all_views_job
+from orchestration.defs.sensors import build_source_sensor
 from orchestration.defs.sources import read_markers
 
 REPO = Path(__file__).resolve().parents[3]
@@ -153,3 +166,34 @@ def write_and_wait(settings: ConnectionSettings, relation: str, statement: str) 
                 return
         time.sleep(0.1)
     raise AssertionError(f"the change marker of {relation} did not move")
+
+
+class Clock:
+    """The sensor's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def views_sensor(catalog: AnalyticsCatalog, defs: Definitions, clock: Clock,
+                 min_interval: float) -> SensorDefinition:
+    """The source sensor over `catalog`'s views, with its checks, on `clock`."""
+    assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
+
+    def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
+        return checks_for(assets_defs, keys)
+
+    job = all_views_job(list(catalog.keys.values()), checks)
+    return build_source_sensor(job, source_watch(catalog, checks), min_interval=min_interval,
+                               clock=clock)
+
+
+def tick(sensor: SensorDefinition, instance: DagsterInstance, cursor: str | None
+         ) -> SensorExecutionData:
+    """One evaluation of `sensor` from `cursor`, connecting through PostgresResource."""
+    context = build_sensor_context(instance=instance, cursor=cursor,
+                                   resources={"postgres": PostgresResource()})
+    return sensor.evaluate_tick(context)

@@ -3,11 +3,10 @@ it; no change, too soon after the last request, or a run in progress over them r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from dagster import (
-    AssetCheckKey,
     AssetKey,
     AssetObservation,
     DagsterInstance,
@@ -15,38 +14,24 @@ from dagster import (
     DagsterRunStatus,
     Definitions,
     SensorDefinition,
-    build_sensor_context,
 )
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.definitions.observe import observe
-from dagster._core.definitions.sensor_definition import SensorExecutionData
 from dagster._core.utils import make_new_run_id
 
 from orchestration.core.database import connect
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog
-from orchestration.defs.dbt_assets import checks_for
-from orchestration.defs.definitions import source_watch
-from orchestration.defs.resources import PostgresResource
-from orchestration.defs.schedules import ALL_VIEWS_JOB, REFRESH_TAG, all_views_job
+from orchestration.defs.schedules import ALL_VIEWS_JOB, REFRESH_TAG
 from orchestration.defs.sensors import (
     CHANGED_TAG,
     MIN_INTERVAL_ENV,
-    build_source_sensor,
     min_interval_seconds,
 )
 from orchestration.defs.sources import read_markers
-from tests.python.orchestration.conftest import write_and_wait
+from tests.python.orchestration.conftest import Clock, tick, views_sensor, write_and_wait
 
 MIN_INTERVAL = 300.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def source_relation(catalog: AnalyticsCatalog, table: str) -> str:
@@ -78,14 +63,7 @@ def write_to(settings: ConnectionSettings, relation: str) -> None:
 
 @pytest.fixture
 def sensor(catalog: AnalyticsCatalog, defs: Definitions, clock: Clock) -> SensorDefinition:
-    assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
-
-    def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
-        return checks_for(assets_defs, keys)
-
-    job = all_views_job(list(catalog.keys.values()), checks)
-    return build_source_sensor(job, source_watch(catalog, checks), min_interval=MIN_INTERVAL,
-                               clock=clock)
+    return views_sensor(catalog, defs, clock, MIN_INTERVAL)
 
 
 @pytest.fixture
@@ -97,13 +75,6 @@ def clock() -> Clock:
 def instance() -> Iterator[DagsterInstance]:
     with DagsterInstance.ephemeral() as instance:
         yield instance
-
-
-def tick(sensor: SensorDefinition, instance: DagsterInstance, cursor: str | None
-         ) -> SensorExecutionData:
-    context = build_sensor_context(instance=instance, cursor=cursor,
-                                   resources={"postgres": PostgresResource()})
-    return sensor.evaluate_tick(context)
 
 
 def baseline(sensor: SensorDefinition, instance: DagsterInstance) -> str:

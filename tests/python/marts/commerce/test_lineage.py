@@ -8,21 +8,18 @@ import re
 from collections.abc import Iterable, Iterator
 
 import pytest
-from dagster import AssetCheckKey, AssetKey, DagsterInstance, SensorDefinition, build_sensor_context
-from dagster._core.definitions.sensor_definition import SensorExecutionData
+from dagster import AssetKey, DagsterInstance, SensorDefinition
 
 from orchestration.cli.refresh import selected_models
 from orchestration.core import database
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
-from orchestration.defs.dbt_assets import checks_for
-from orchestration.defs.definitions import definitions_for, source_watch
-from orchestration.defs.resources import PostgresResource
-from orchestration.defs.schedules import MART_TAG, all_views_job
-from orchestration.defs.sensors import CHANGED_TAG, build_source_sensor
+from orchestration.defs.definitions import definitions_for
+from orchestration.defs.schedules import MART_TAG
+from orchestration.defs.sensors import CHANGED_TAG
 from tests.python.marts.commerce.conftest import MART, MART_VIEWS, LoadedSources
-from tests.python.orchestration.conftest import write_and_wait
+from tests.python.orchestration.conftest import Clock, tick, views_sensor, write_and_wait
 
 MIN_INTERVAL = 300.0
 # What each table's change refreshes: the docs' table (docs/commerce-mart.md), the spec.
@@ -39,14 +36,6 @@ SHORT = {"executive": "metabase_executive_metrics", "platform": "metabase_platfo
          "supplier": "metabase_supplier_performance"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def catalog() -> AnalyticsCatalog:
     return load_catalog()
@@ -59,15 +48,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def sensor(catalog: AnalyticsCatalog, clock: Clock) -> SensorDefinition:
-    defs = definitions_for(catalog)
-    assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
-
-    def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
-        return checks_for(assets_defs, keys)
-
-    job = all_views_job(list(catalog.keys.values()), checks)
-    return build_source_sensor(job, source_watch(catalog, checks), min_interval=MIN_INTERVAL,
-                               clock=clock)
+    return views_sensor(catalog, definitions_for(catalog), clock, MIN_INTERVAL)
 
 
 @pytest.fixture
@@ -76,13 +57,6 @@ def commerce_database(commerce_s: LoadedSources, monkeypatch: pytest.MonkeyPatch
     """The sensor's Postgres is the mart's test database, holding scale S."""
     monkeypatch.setattr(database, "ensure_database", lambda: commerce_s.settings)
     yield commerce_s.settings
-
-
-def tick(sensor: SensorDefinition, instance: DagsterInstance, cursor: str | None
-         ) -> SensorExecutionData:
-    context = build_sensor_context(instance=instance, cursor=cursor,
-                                   resources={"postgres": PostgresResource()})
-    return sensor.evaluate_tick(context)
 
 
 def touch(settings: ConnectionSettings, relation: str) -> None:
