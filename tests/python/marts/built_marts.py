@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from orchestration.bench.mart import Mart
 from orchestration.cli import docs_site
 from orchestration.core.settings import ConnectionSettings
+from orchestration.demo_data import engine
 from orchestration.demo_data.engine import LoadReport
 from tests.python.browser import HOST, free_port
 from tests.python.databases import create_database, drop_database, query
@@ -53,6 +54,29 @@ def one(settings: ConnectionSettings, sql: str, params: object = None) -> tuple:
     rows = query(settings, sql, params)
     assert len(rows) == 1, rows
     return rows[0]
+
+
+@dataclass(frozen=True)
+class Reloads:
+    """Fingerprints of two reloads of a mart: another seed, then its first seed again."""
+
+    other_seed: tuple
+    same_seed: tuple
+    # (seed, scale) the last load recorded in analytics_demo_loads.
+    recorded: tuple
+
+
+def reload_seeds(settings: ConnectionSettings, mart: str, load: Callable[..., LoadReport],
+                 fingerprint: str, monkeypatch: Any) -> Reloads:
+    """Load seed 2 into `settings`, then the default seed again with three sessions sharing the
+    parallel steps (whatever the plan, the same rows); each load's `fingerprint` query."""
+    load(settings, seed=2)
+    other = one(settings, fingerprint)
+    monkeypatch.setattr(engine, "sessions", lambda: 3)
+    load(settings)
+    return Reloads(other, one(settings, fingerprint),
+                   one(settings, "select seed, scale from public.analytics_demo_loads"
+                                 " where mart = %s", (mart,)))
 
 
 def build_mart(sources: LoadedSources, selector: str, target_path: Path) -> BuiltMart:

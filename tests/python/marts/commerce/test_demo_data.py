@@ -16,7 +16,6 @@ import pytest
 from orchestration.core import migrations
 from orchestration.core.marts import discover
 from orchestration.core.settings import ConnectionSettings
-from orchestration.demo_data import engine
 from orchestration.demo_data.engine import is_empty, parse_scale
 from orchestration.marts.commerce.simulation import (
     BRANDS,
@@ -29,7 +28,7 @@ from orchestration.marts.commerce.simulation import (
     items,
     scale_spec,
 )
-from tests.python.marts.built_marts import own_database
+from tests.python.marts.built_marts import own_database, reload_seeds
 from tests.python.marts.commerce.conftest import (
     ANCHOR,
     MART,
@@ -433,19 +432,12 @@ def test_the_same_seed_gives_the_same_data_another_seed_other_data(
     loaded: ConnectionSettings, reload_settings: ConnectionSettings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    load(reload_settings, seed=2)
-    other = one(reload_settings, FINGERPRINT)
-    # However many sessions share the parallel steps.
-    monkeypatch.setattr(engine, "sessions", lambda: 3)
-    load(reload_settings)
-    same = one(reload_settings, FINGERPRINT)
-
+    reloads = reload_seeds(reload_settings, MART, load, FINGERPRINT, monkeypatch)
     expected = one(loaded, FINGERPRINT)
-    assert same == expected
+    assert reloads.same_seed == expected
     # The reference lists are the same whatever the seed; the rest differs.
-    differs = dict(zip(TABLES, (a != b for a, b in zip(other, expected, strict=True)),
-                       strict=True))
+    differs = dict(zip(TABLES, (a != b for a, b in zip(reloads.other_seed, expected,
+                                                       strict=True)), strict=True))
     assert differs == {**{table: True for table in TABLES}, "products.categories": False,
                        "transactions.platforms": False}
-    assert one(reload_settings, "select seed, scale from public.analytics_demo_loads"
-                                " where mart = %s", (MART,)) == (1, "S")
+    assert reloads.recorded == (1, "S")

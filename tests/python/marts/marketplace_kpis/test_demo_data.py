@@ -15,7 +15,6 @@ import pytest
 from orchestration.core import migrations
 from orchestration.core.marts import discover
 from orchestration.core.settings import ConnectionSettings
-from orchestration.demo_data import engine
 from orchestration.demo_data.engine import is_empty, parse_scale
 from orchestration.marts.marketplace_kpis.simulation import (
     BRANDS,
@@ -27,7 +26,7 @@ from orchestration.marts.marketplace_kpis.simulation import (
     describe,
     scale_spec,
 )
-from tests.python.marts.built_marts import own_database
+from tests.python.marts.built_marts import own_database, reload_seeds
 from tests.python.marts.marketplace_kpis.conftest import (
     ANCHOR,
     MART,
@@ -549,15 +548,8 @@ def test_same_seed_same_rows_another_seed_others(
     loaded: ConnectionSettings, reload_settings: ConnectionSettings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    load(reload_settings, seed=2)
-    other = one(reload_settings, FINGERPRINT)
-    # However many sessions share the parallel steps.
-    monkeypatch.setattr(engine, "sessions", lambda: 3)
-    load(reload_settings)
-    same = one(reload_settings, FINGERPRINT)
-
+    reloads = reload_seeds(reload_settings, MART, load, FINGERPRINT, monkeypatch)
     expected = one(loaded, FINGERPRINT)
-    assert same == expected
-    assert all(a != b for a, b in zip(other, expected, strict=True))
-    assert one(reload_settings, "select seed, scale from public.analytics_demo_loads"
-                                " where mart = %s", (MART,)) == (1, "S")
+    assert reloads.same_seed == expected
+    assert all(a != b for a, b in zip(reloads.other_seed, expected, strict=True))
+    assert reloads.recorded == (1, "S")
