@@ -9,8 +9,6 @@
             mv_index(['brand_name'], name='idx_inv_status_brand'),
             mv_index(['stock_category', 'days_in_stock desc'], name='idx_inv_status_category'),
             mv_index(['days_in_stock desc nulls last', 'inventory_id'], name='idx_inv_status_aging'),
-            mv_index(['supplier_name', 'days_in_stock desc nulls last'],
-                     name='idx_inv_status_supplier'),
         ],
     )
 }}

@@ -9,7 +9,8 @@ simulated data set is described in simulation.py.
 from pathlib import Path
 
 from orchestration.core.marts import MartPlugin
+from orchestration.marts.commerce.bench import BENCH
 from orchestration.marts.commerce.simulation import SIMULATOR
 
 MART = MartPlugin(name="commerce", directory=Path(__file__).resolve().parent,
-                  simulator=SIMULATOR)
+                  simulator=SIMULATOR, bench=BENCH)

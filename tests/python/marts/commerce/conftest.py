@@ -39,6 +39,7 @@ MART_VIEWS = (
     "metabase_customer_geography",
     "metabase_executive_metrics",
     "metabase_inventory_status",
+    "metabase_inventory_summary",
     "metabase_platform_performance",
     "metabase_product_performance",
     "metabase_supplier_performance",

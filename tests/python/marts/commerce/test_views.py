@@ -1,6 +1,7 @@
-"""The commerce mart's seven views on scale S: each exists in schema `analytics` with its
-documented unique key (a unique index over exactly those columns, what `REFRESH … CONCURRENTLY`
-needs and the original lacked) and every index the original named; their row counts follow
+"""The commerce mart's eight views on scale S (the original's seven and the inventory summary):
+each exists in schema `analytics` with its documented unique key (a unique index over exactly
+those columns, what `REFRESH … CONCURRENTLY` needs and the original lacked) and every index the
+original named; their row counts follow
 from the data; a second refresh, concurrently, succeeds on every view refreshed that way; and
 the views are refreshed on the original's three cadences (docs/commerce-mart.md, "The views").
 """
@@ -41,7 +42,9 @@ VIEWS = {
     "metabase_inventory_status": View(
         ("inventory_id",), "idx_inv_status_id",
         frozenset({"idx_inv_status_product", "idx_inv_status_brand", "idx_inv_status_category",
-                   "idx_inv_status_aging", "idx_inv_status_supplier"}), False),
+                   "idx_inv_status_aging"}), False),
+    "metabase_inventory_summary": View(
+        ("status", "stock_category", "supplier_name"), "idx_inv_summary_key", frozenset(), True),
     "metabase_product_performance": View(
         ("product_id",), "idx_prod_perf_product",
         frozenset({"idx_prod_perf_brand", "idx_prod_perf_revenue", "idx_prod_perf_units"}), True),
@@ -71,7 +74,8 @@ SALE = "status in ('pending', 'shipped', 'completed')"
 CADENCES = {  # job -> (cron, views)
     "refresh_commerce_hourly": ("0 * * * *", {"metabase_executive_metrics",
                                               "metabase_platform_performance",
-                                              "metabase_inventory_status"}),
+                                              "metabase_inventory_status",
+                                              "metabase_inventory_summary"}),
     "refresh_commerce_daily": ("0 2 * * *", {"metabase_product_performance",
                                              "metabase_brand_analytics",
                                              "metabase_customer_geography"}),
@@ -99,7 +103,7 @@ def count(mart: BuiltMart, statement: str) -> int:
     return one(mart.settings, statement)[0]
 
 
-def test_the_seven_views_exist_in_analytics(commerce_mart: BuiltMart) -> None:
+def test_the_eight_views_exist_in_analytics(commerce_mart: BuiltMart) -> None:
     found = {name for (name,) in query(commerce_mart.settings,
              "select matviewname from pg_matviews where schemaname = %s", (SCHEMA,))}
     assert set(VIEWS) == set(MART_VIEWS)
@@ -140,6 +144,11 @@ EXPECTED_ROWS = {
     "metabase_brand_analytics": "select count(*) from products.brands",
     "metabase_supplier_performance": "select count(*) from products.suppliers",
     "metabase_inventory_status": "select count(*) from products.inventory",
+    # one row per (status, stock category, supplier) of the items: at most 5 x 5 x 20
+    "metabase_inventory_summary": """
+        select count(*) from (
+            select distinct status, stock_category, supplier_name
+            from analytics.metabase_inventory_status) as groups""",
     # distinct buyer (country, city) of the sales: trimmed, country upper-cased, blank unknown
     "metabase_customer_geography": f"""
         select count(*) from (
