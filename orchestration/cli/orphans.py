@@ -188,7 +188,7 @@ def dependants_outside(
 ) -> tuple[list[Dependency], list[Dependency]]:
     """(edges between the relations `oids`, edges of everything else that depends on them,
     directly or through another such dependant)."""
-    inside = {f"{_pg_class_oid(conn)}:{oid}" for oid in oids}
+    inside = {f"{pg_class_oid(conn)}:{oid}" for oid in oids}
     direct = dependencies(conn, oids)
     internal = [d for d in direct if d.dependant_ref in inside]
     outside = [d for d in direct if d.dependant_ref not in inside]
@@ -202,7 +202,8 @@ def dependants_outside(
     return internal, outside
 
 
-def _pg_class_oid(conn: psycopg2.extensions.connection) -> int:
+def pg_class_oid(conn: psycopg2.extensions.connection) -> int:
+    """The oid of pg_class, the class part of a relation's `class:oid` reference."""
     with conn.cursor() as cur:
         cur.execute("select 'pg_class'::regclass::oid")
         row = cur.fetchone()

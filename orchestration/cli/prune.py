@@ -24,7 +24,13 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
-from orchestration.cli.orphans import Orphan, dependants_outside, drop_order, find_orphans
+from orchestration.cli.orphans import (
+    Orphan,
+    dependants_outside,
+    drop_order,
+    find_orphans,
+    pg_class_oid,
+)
 from orchestration.core.database import connect
 from orchestration.core.project import (
     dbt_project,
@@ -99,18 +105,15 @@ def prune(settings: ConnectionSettings, *, yes: bool, log: Callable[[str], None]
                 log("drop or change them first, or declare the orphan in a model again "
                     "(prune never cascades)")
                 return 1
+            ordered = drop_order(orphans, internal, pg_class_oid(conn))
+            if not yes:
+                for orphan in ordered:
+                    log(f"would drop materialized view {_describe(orphan)}")
+                log(f"{len(ordered)} orphaned materialized views; nothing dropped (dry run):"
+                    " `analytics prune --yes` drops them")
+                conn.rollback()
+                return 0
             with conn.cursor() as cur:
-                cur.execute("select 'pg_class'::regclass::oid")
-                class_row = cur.fetchone()
-                assert class_row is not None
-                ordered = drop_order(orphans, internal, int(class_row[0]))
-                if not yes:
-                    for orphan in ordered:
-                        log(f"would drop materialized view {_describe(orphan)}")
-                    log(f"{len(ordered)} orphaned materialized views; nothing dropped (dry run):"
-                        " `analytics prune --yes` drops them")
-                    conn.rollback()
-                    return 0
                 for orphan in ordered:
                     cur.execute(sql.SQL("drop materialized view {}.{} restrict").format(
                         sql.Identifier(orphan.schema), sql.Identifier(orphan.name)))
