@@ -190,6 +190,8 @@ def _measure(results: dict[str, Any], ctx: BenchContext, mart: Mart, spec: Bench
              options: BenchOptions, chosen: Plan) -> None:
     """The sections at the benchmark's scale, on the built mart."""
     found = queries.queries_for(mart, spec)
+    for name, section in spec.sections.items():
+        _guard(results, name, ctx, lambda section=section: section(ctx, mart))
     params = queries.pick_parameters(ctx, mart, spec)
     results["parameters"] = params
     ctx.say("parameters: " + spec.describe(params))

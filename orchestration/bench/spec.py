@@ -92,6 +92,10 @@ class BenchSpec:
     describe: Callable[[Mapping[str, Any]], str] = describe_parameters
     # Thresholds of this mart that differ from the issue's, by target id (see `targets`).
     thresholds: Mapping[str, float] = field(default_factory=dict)
+    # Sections of the mart's own, by name, run first on the built mart (before the refresh
+    # and dashboard sections, whose views may read what they write, e.g. a forecast): each
+    # gets the bench's context and the mart and returns its figures for the results.
+    sections: Mapping[str, Callable[[Any, Mart], dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = [q.name for q in self.queries]

@@ -184,11 +184,12 @@ def run_refresh(
             " try again when it ends"
         )
     keys = {catalog.keys[name] for name in model_names}
+    spanned = spanned_assets(defs, keys)
     checks = checks_for(list({defs.resolve_assets_def(key) for key in keys}), keys)
     # A subset with its checks (source tests included, see checks_for): the run record then
     # lists no asset selection, which the source sensor reads as "every view" while it runs.
     job = defs.resolve_job_def(ALL_VIEWS_JOB).get_subset(
-        asset_selection=keys, asset_check_selection=set(checks)
+        asset_selection=keys | spanned, asset_check_selection=set(checks)
     )
     run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if full_refresh:
@@ -202,7 +203,9 @@ def run_refresh(
         raise_on_error=False,
     )
     names_by_key = {key: name for name, key in catalog.keys.items()}
-    outcomes = {name: ViewOutcome(name, "not built") for name in model_names}
+    names_by_key.update({key: key.to_user_string() for key in spanned})
+    outcomes = {name: ViewOutcome(name, "not built")
+                for name in [*model_names, *sorted(k.to_user_string() for k in spanned)]}
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
         if materialization.asset_key not in names_by_key:
@@ -213,7 +216,7 @@ def run_refresh(
     return RefreshReport(
         run_id=result.run_id,
         success=result.success,
-        views=[outcomes[name] for name in model_names],
+        views=list(outcomes.values()),
         checks_passed=sum(1 for c in evaluations if c.passed),
         checks_failed=[_check_name(c.asset_check_key.asset_key, c.asset_check_key.name)
                        for c in evaluations if not c.passed],
@@ -221,6 +224,26 @@ def run_refresh(
                 for e in result.get_step_failure_events()
                 if e.step_failure_data.error is not None],
     )
+
+
+def spanned_assets(defs: Definitions, keys: set[AssetKey]) -> set[AssetKey]:
+    """The non-dbt assets between selected views (a Python asset reading one selected view and
+    read by another): a refresh of both runs it in between, as the mart's job would."""
+    graph = defs.resolve_asset_graph()
+    return {key for key in graph.materializable_asset_keys - keys
+            if graph.get(key).parent_keys & keys and graph.get(key).child_keys & keys}
+
+
+def around_python_assets(defs: Definitions, catalog: AnalyticsCatalog) -> list[str]:
+    """The views each non-dbt asset reads or is read by: refreshing them runs those assets too
+    (`analytics demo` does, after its dbt build, so a first start shows the forecast)."""
+    graph = defs.resolve_asset_graph()
+    names_by_key = {key: name for name, key in catalog.keys.items()}
+    found: set[str] = set()
+    for key in graph.materializable_asset_keys - set(names_by_key):
+        node = graph.get(key)
+        found |= {names_by_key[k] for k in node.parent_keys | node.child_keys if k in names_by_key}
+    return sorted(found)
 
 
 def _check_name(key: AssetKey, name: str) -> str:

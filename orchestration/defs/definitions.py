@@ -6,16 +6,18 @@ this repository), prepared on load (`orchestration.core.project.prepare_manifest
 * assets: per mart, its dbt models (one multi-asset, `orchestration.defs.dbt_assets`) with dbt
   tests as asset checks, its sources as observable assets (`sources`), and the non-dbt assets
   of `orchestration/defs/<mart>/`, if that folder exists (found automatically, in the mart's
-  group);
-* jobs and schedules: one per (mart, cadence) and per shared own schedule (`schedules`), and
-  `refresh_views`;
+  group). A dbt source whose asset key is such an asset's (a table a Python asset writes) is
+  that asset, not an observable source: dbt models reading it sit downstream of it, and one
+  job runs dbt, then Python, then dbt (Dagster splits the dbt op around it);
+* jobs and schedules: one per (mart, cadence) and per shared own schedule (`schedules`), with
+  the mart's Python assets of that cadence (tag `analytics/cadence`), and `refresh_views`;
 * sensor: refresh on source change, a cursor per mart (`sensors`);
 * resources: `dbt` (this venv's dbt on the configured server) and `postgres`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from dagster import (
@@ -28,6 +30,7 @@ from dagster import (
 )
 
 from orchestration.core.marts import load_package
+from orchestration.core.project import CADENCE_TAG
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
 from orchestration.defs.dbt_assets import build_mart_dbt_assets, checks_for
 from orchestration.defs.resources import PostgresResource, dbt_resource
@@ -52,25 +55,49 @@ def mart_assets(catalog: AnalyticsCatalog) -> list[AssetsDefinition]:
     return [build_mart_dbt_assets(catalog.project, translator, mart) for mart in catalog.marts]
 
 
-def python_assets(catalog: AnalyticsCatalog) -> list[object]:
-    """The assets of `orchestration/defs/<mart>/` folders, each in its mart's group."""
+def python_assets(catalog: AnalyticsCatalog) -> dict[str, list[AssetsDefinition]]:
+    """Per mart, the assets of its `orchestration/defs/<mart>/` folder, in its group."""
     root = Path(catalog.project.project_dir) / "orchestration" / "defs"
-    found: list[object] = []
+    found: dict[str, list[AssetsDefinition]] = {}
     for mart in catalog.marts:
         folder = root / mart
         if (folder / "__init__.py").is_file():
             module = load_package(folder, "orchestration.defs")
-            found += load_assets_from_package_module(module, group_name=mart)
+            loaded = load_assets_from_package_module(module, group_name=mart)
+            found[mart] = [a for a in loaded if isinstance(a, AssetsDefinition)]
     return found
 
 
-def source_watch(catalog: AnalyticsCatalog, checks: ChecksFor) -> SourceWatch:
-    all_keys = frozenset(catalog.keys.values())
-    job_keys = {p.job_name: frozenset(catalog.keys[m] for m in p.models) for p in catalog.plans}
+def python_keys_by_plan(
+    catalog: AnalyticsCatalog, python: Mapping[str, Sequence[AssetsDefinition]]
+) -> dict[str, frozenset[AssetKey]]:
+    """Per refresh plan's job, the mart's Python assets tagged with the plan's cadence."""
+    found: dict[str, frozenset[AssetKey]] = {}
+    for plan in catalog.plans:
+        found[plan.job_name] = frozenset(
+            key for assets_def in python.get(plan.mart, ()) for key in assets_def.keys
+            if plan.cadence is not None
+            and assets_def.tags_by_key.get(key, {}).get(CADENCE_TAG) == plan.cadence)
+    return found
+
+
+def source_watch(
+    catalog: AnalyticsCatalog, checks: ChecksFor, produced: frozenset[AssetKey] = frozenset(),
+    extra_job_keys: Mapping[str, frozenset[AssetKey]] | None = None,
+) -> SourceWatch:
+    """What the source sensor watches: every source but those a Python asset `produced`."""
+    extra = extra_job_keys or {}
+    all_keys = frozenset(catalog.keys.values()) | produced
+    job_keys = {p.job_name: frozenset(catalog.keys[m] for m in p.models) | extra.get(p.job_name,
+                frozenset()) for p in catalog.plans}
     job_keys[ALL_VIEWS_JOB] = all_keys
+    watched = {s.relation: s.key for found in catalog.sources.values() for s in found
+               if s.key not in produced}
     return SourceWatch(
-        marts={mart: MartWatch(catalog.downstream(mart)) for mart in catalog.marts},
-        source_keys={s.relation: s.key for found in catalog.sources.values() for s in found},
+        marts={mart: MartWatch({relation: keys for relation, keys
+                                in catalog.downstream(mart).items() if relation in watched})
+               for mart in catalog.marts},
+        source_keys=watched,
         job_keys=job_keys,
         all_keys=all_keys,
         checks_for=checks,
@@ -86,14 +113,18 @@ def definitions_for(catalog: AnalyticsCatalog) -> Definitions:
     def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
         return checks_for(dbt_defs, keys)
 
-    jobs, schedules = build_jobs_and_schedules(catalog.plans, catalog.keys, checks)
-    views_job = all_views_job(list(catalog.keys.values()), checks)
-    sources = [observable_sources(mart, found) for mart, found in catalog.sources.items()]
+    python = python_assets(catalog)
+    produced = frozenset(key for found in python.values() for a in found for key in a.keys)
+    extra = python_keys_by_plan(catalog, python)
+    jobs, schedules = build_jobs_and_schedules(catalog.plans, catalog.keys, checks, extra)
+    views_job = all_views_job([*catalog.keys.values(), *sorted(produced)], checks)
+    sources = [observable_sources(mart, mine) for mart, found in catalog.sources.items()
+               if (mine := [s for s in found if s.key not in produced])]
     return Definitions(
-        assets=[*dbt_defs, *sources, *python_assets(catalog)],
+        assets=[*dbt_defs, *sources, *(a for found in python.values() for a in found)],
         jobs=[*jobs, views_job],
         schedules=schedules,
-        sensors=[build_source_sensor(views_job, source_watch(catalog, checks))],
+        sensors=[build_source_sensor(views_job, source_watch(catalog, checks, produced, extra))],
         resources=resources,
     )
 

@@ -1,7 +1,8 @@
 """Refresh jobs and their schedules, one per (mart, cadence), from each model's dbt config.
 
 * `refresh_<mart>_<cadence>`: the mart's models of that cadence, at minute 0 (hourly), 02:00
-  (daily) or Monday 03:00 (weekly), so a slow mart never delays another's hourly views;
+  (daily) or Monday 03:00 (weekly), so a slow mart never delays another's hourly views; with
+  the mart's Python assets tagged with that cadence, run where the lineage puts them;
 * models whose `meta` sets `schedule_cron` and/or `schedule_timezone` leave their cadence's job:
   those of one mart sharing a cron and a zone share one job and schedule,
   `refresh_<mart>_<cadence>_<cron>_<zone>` (e.g. `refresh_kpis_daily_0_1_x_x_x_america_bogota`);
@@ -107,13 +108,20 @@ def views_selection(keys: Iterable[AssetKey], checks_for: ChecksFor) -> AssetSel
 
 
 def plan_job(
-    plan: RefreshPlan, keys: Mapping[str, AssetKey], checks_for: ChecksFor
+    plan: RefreshPlan, keys: Mapping[str, AssetKey], checks_for: ChecksFor,
+    python_keys: frozenset[AssetKey] = frozenset(),
 ) -> UnresolvedAssetJobDefinition:
+    selection = views_selection((keys[m] for m in plan.models), checks_for)
+    also = ""
+    if python_keys:
+        selection |= AssetSelection.assets(*sorted(python_keys))
+        also = f", and {', '.join(k.to_user_string() for k in sorted(python_keys))} in lineage order"
     return define_asset_job(
         name=plan.job_name,
-        selection=views_selection((keys[m] for m in plan.models), checks_for),
+        selection=selection,
         description=f"Refresh the {plan.mart} mart's {plan.cadence or 'scheduled'} views at "
-                    f"{plan.cron} ({plan.timezone}): one dbt build of {', '.join(plan.models)}.",
+                    f"{plan.cron} ({plan.timezone}): one dbt build of {', '.join(plan.models)}"
+                    f"{also}.",
         tags=refresh_tags("schedule", plan.cadence, plan.mart),
     )
 
@@ -130,6 +138,7 @@ def plan_schedule(plan: RefreshPlan, job: UnresolvedAssetJobDefinition) -> Sched
 
 
 def all_views_job(keys: Sequence[AssetKey], checks_for: ChecksFor) -> UnresolvedAssetJobDefinition:
+    """Every view and Python asset of the project: runs select a subset."""
     return define_asset_job(
         name=ALL_VIEWS_JOB,
         selection=views_selection(keys, checks_for),
@@ -139,8 +148,12 @@ def all_views_job(keys: Sequence[AssetKey], checks_for: ChecksFor) -> Unresolved
 
 
 def build_jobs_and_schedules(
-    plans: Sequence[RefreshPlan], keys: Mapping[str, AssetKey], checks_for: ChecksFor
+    plans: Sequence[RefreshPlan], keys: Mapping[str, AssetKey], checks_for: ChecksFor,
+    python_keys: Mapping[str, frozenset[AssetKey]] | None = None,
 ) -> tuple[list[UnresolvedAssetJobDefinition], list[ScheduleDefinition]]:
-    jobs = [plan_job(plan, keys, checks_for) for plan in plans]
+    """A job and schedule per plan; `python_keys` adds a plan's non-dbt assets by job name."""
+    extra = python_keys or {}
+    jobs = [plan_job(plan, keys, checks_for, extra.get(plan.job_name, frozenset()))
+            for plan in plans]
     schedules = [plan_schedule(plan, job) for plan, job in zip(plans, jobs, strict=True)]
     return jobs, schedules
