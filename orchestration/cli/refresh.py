@@ -235,15 +235,21 @@ def spanned_assets(defs: Definitions, keys: set[AssetKey]) -> set[AssetKey]:
 
 
 def around_python_assets(defs: Definitions, catalog: AnalyticsCatalog) -> list[str]:
-    """The views each non-dbt asset reads or is read by: refreshing them runs those assets too
-    (`analytics demo` does, after its dbt build, so a first start shows the forecast)."""
+    """The views each non-dbt asset reads, and every view downstream of it: refreshing them runs
+    those assets too (`analytics demo` does, after its dbt build, so a first start shows the
+    forecast in every view that reads it)."""
     graph = defs.resolve_asset_graph()
     names_by_key = {key: name for name, key in catalog.keys.items()}
-    found: set[str] = set()
+    found: set[AssetKey] = set()
     for key in graph.materializable_asset_keys - set(names_by_key):
-        node = graph.get(key)
-        found |= {names_by_key[k] for k in node.parent_keys | node.child_keys if k in names_by_key}
-    return sorted(found)
+        found |= graph.get(key).parent_keys
+        todo = set(graph.get(key).child_keys)
+        while todo:
+            child = todo.pop()
+            if child not in found:
+                found.add(child)
+                todo |= graph.get(child).child_keys
+    return sorted(names_by_key[k] for k in found if k in names_by_key)
 
 
 def _check_name(key: AssetKey, name: str) -> str:
