@@ -48,7 +48,7 @@ weekly_points as (
         sold_units,
         posted_units,
         to_char(week_start, 'YYYY-MM-DD') as x,
-        (row_number() over (partition by seller_id order by week_start) - 1)::integer as sort_index
+        {{ seller_insights_sort_index('week_start') }} as sort_index
 
     from weekly
 
@@ -61,7 +61,7 @@ forecast_points as (
         predicted_sales,
         posted_units,
         to_char(week_start, 'YYYY-MM-DD') as x,
-        (row_number() over (partition by seller_id order by week_start) - 1)::integer as sort_index
+        {{ seller_insights_sort_index('week_start') }} as sort_index
 
     from forecast
 
@@ -117,8 +117,7 @@ points as (
         seller_id,
         3 as graph_type,
         'categories' as series_name,
-        (row_number() over (partition by seller_id order by sold_units desc, category_name asc) - 1)::integer
-            as sort_index,
+        {{ seller_insights_sort_index('sold_units desc, category_name asc') }} as sort_index,
         category_name as x,
         sold_units as y
     from categories
@@ -129,7 +128,7 @@ points as (
         seller_id,
         4 as graph_type,
         'time_windows' as series_name,
-        (row_number() over (partition by seller_id order by window_start_local) - 1)::integer as sort_index,
+        {{ seller_insights_sort_index('window_start_local') }} as sort_index,
         to_char(window_start_local, 'HH24:MI') as x,
         sold_units::numeric as y
     from time_windows

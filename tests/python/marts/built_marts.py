@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,9 @@ from orchestration.demo_data.engine import LoadReport
 from tests.python.browser import HOST, free_port
 from tests.python.databases import create_database, drop_database, query
 from tests.python.dbt_runs import run_dbt_captured
+from tests.python.reliability.conftest import Mart as DbtProject
+from tests.python.reliability.conftest import fresh_database
+from tests.python.sql_client import SqlClient
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,12 @@ class Reloads:
     same_seed: tuple
     # (seed, scale) the last load recorded in analytics_demo_loads.
     recorded: tuple
+
+    def other_seed_differs(self, tables: Iterable[str], expected: tuple) -> dict[str, bool]:
+        """Per table (in the fingerprint's order), whether the other seed's rows differ from
+        `expected` (the fingerprint of the first seed's load)."""
+        return dict(zip(tables, (a != b for a, b in zip(self.other_seed, expected, strict=True)),
+                        strict=True))
 
 
 def reload_seeds(settings: ConnectionSettings, mart: str, load: Callable[..., LoadReport],
@@ -112,3 +121,59 @@ class BuiltViews:
     def first(self, statement: str, params: Any = ()) -> Any:
         rows = query(self.built.settings, statement, tuple(params))
         return rows[0][0] if rows else None
+
+
+def view_indexes(settings: ConnectionSettings, schema: str, view: str
+                 ) -> dict[str, tuple[bool, bool, list[str]]]:
+    """The view's indexes: name -> (unique, a plain index of columns, its columns in order)."""
+    rows = query(settings, """
+        select i.relname, x.indisunique,
+               x.indpred is null and x.indexprs is null and x.indisvalid,
+               array(select a.attname from unnest(x.indkey) with ordinality as k(attnum, n)
+                     join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
+                     order by k.n)
+        from pg_index x
+        join pg_class i on i.oid = x.indexrelid
+        join pg_class t on t.oid = x.indrelid
+        join pg_namespace s on s.oid = t.relnamespace
+        where s.nspname = %s and t.relname = %s""", (schema, view))
+    return {name: (unique, plain, list(columns)) for name, unique, plain, columns in rows}
+
+
+# --- a mart on hand-written rows (the hostile-data suites) -----------------------------------
+
+def named_rows(client: SqlClient, statement: str, params: tuple[object, ...] = ()
+               ) -> list[dict[str, Any]]:
+    """The rows of `statement`, each a dict of column name -> value."""
+    with client.connect() as conn, conn.cursor() as cur:
+        cur.execute(statement, params or None)
+        return [{c.name: v for c, v in zip(cur.description, found, strict=True)}
+                for found in cur.fetchall()]
+
+
+def view_counts(client: SqlClient, views: Iterable[str]) -> dict[str, int]:
+    """Each of `views`' row count (in schema analytics)."""
+    return {view: named_rows(client, f"select count(*) as n from analytics.{view}")[0]["n"]
+            for view in views}
+
+
+@contextlib.contextmanager
+def built_empty_then_on(pg_settings: ConnectionSettings, database: str, work_dir: Path,
+                        dbt_args: list[str], corpus: str, views: Iterable[str]
+                        ) -> Iterator[tuple[DbtProject, dict[str, int]]]:
+    """A database `database` with the project's migrations, the mart built there by
+    `dbt <dbt_args>` as `analytics_owner` on empty tables (`views`' row counts kept), then
+    `corpus` written and the mart built again: (the project on it, the empty counts). The
+    database is dropped afterwards."""
+    created: list[ConnectionSettings] = []
+    settings = fresh_database(pg_settings, created, database)
+    project = DbtProject(settings=settings, work_dir=work_dir)
+    try:
+        project.dbt(dbt_args)
+        empty = view_counts(project, views)
+        with project.connect() as conn, conn.cursor() as cur:
+            cur.execute(corpus)
+        project.dbt(dbt_args)
+        yield project, empty
+    finally:
+        drop_database(pg_settings, database)

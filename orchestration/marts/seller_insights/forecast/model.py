@@ -249,12 +249,9 @@ def _calibrate_dispersion(train: Bundles, t_ref: float, config: ModelConfig) -> 
     if len(target) > config.calibration_sample:
         rng = np.random.default_rng(config.seed)
         target = target.take(np.sort(rng.choice(len(target), config.calibration_sample, replace=False)))
-    d = design(inner.encoding, target, config)
-    demand = np.exp(inner.log_demand(d))
-    p = noshow_probability(inner.noshow_coef, d.hour, inner.seller_lead_hours[d.seller],
-                           inner.noshow_seller[d.seller])
+    demand, reserved, p = _point_forecast(inner, target)
     actual = target.collected_units.astype(np.float64)
-    sales = np.round(distributions.capped_mean(demand, inner.dispersion, target.posted_qty) * (1.0 - p), 2)
+    sales = np.round(reserved * (1.0 - p), 2)
     hit = float((np.abs(actual - sales) <= config.band * sales + 1e-9).mean())
     best, best_gap = np.inf, np.inf
     for r in DISPERSION_GRID:
@@ -267,18 +264,25 @@ def _calibrate_dispersion(train: Bundles, t_ref: float, config: ModelConfig) -> 
 
 def predict(model: FittedModel, bundles: Bundles) -> Prediction:
     """Forecast `bundles` (their outcome columns are not read)."""
-    d = design(model.encoding, bundles, model.config)
-    demand = np.exp(model.log_demand(d))
-    # The point forecast from the fitted demand law; the spread around it from the calibrated one.
-    reserved = distributions.capped_mean(demand, model.dispersion, bundles.posted_qty)
-    lead = model.seller_lead_hours[d.seller]
-    p = noshow_probability(model.noshow_coef, d.hour, lead, model.noshow_seller[d.seller])
+    demand, reserved, p = _point_forecast(model, bundles)
     sales = reserved * (1.0 - p)
+    # The point forecast from the fitted demand law; the spread around it from the calibrated one.
     confidence = distributions.collected_within_band(
         demand, model.predictive_dispersion, bundles.posted_qty, 1.0 - p, np.round(sales, 2),
         model.config.band)
     return Prediction(demand=demand, reserved=reserved, predicted_sales=sales, no_show_prob=p,
                       confidence=confidence)
+
+
+def _point_forecast(model: FittedModel, bundles: Bundles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per bundle: mean demand, expected reserved units (demand capped at the posted quantity,
+    under the fitted demand law) and no-show probability (from the seller's historic lead)."""
+    d = design(model.encoding, bundles, model.config)
+    demand = np.exp(model.log_demand(d))
+    reserved = distributions.capped_mean(demand, model.dispersion, bundles.posted_qty)
+    lead = model.seller_lead_hours[d.seller]
+    p = noshow_probability(model.noshow_coef, d.hour, lead, model.noshow_seller[d.seller])
+    return demand, reserved, p
 
 
 # --- demand -----------------------------------------------------------------------------------
@@ -391,7 +395,10 @@ def _noshow_features(hour: np.ndarray, lead_hours: np.ndarray) -> np.ndarray:
 
 def noshow_probability(coef: np.ndarray, hour: np.ndarray, lead_hours: np.ndarray,
                        offset: np.ndarray | float = 0.0) -> np.ndarray:
-    z = _noshow_features(np.clip(hour, 0, HOURS - 1), lead_hours) @ coef + offset
+    return _logistic(_noshow_features(np.clip(hour, 0, HOURS - 1), lead_hours) @ coef + offset)
+
+
+def _logistic(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
@@ -418,14 +425,14 @@ def _fit_noshow(train: Bundles, seller: np.ndarray, n_sellers: int, w: np.ndarra
     coef[0] = np.log(mean_share / (1 - mean_share))
     precision = 1.0 / config.noshow_seller_sd**2 if config.noshow_seller_sd > 0 else np.inf
     for _ in range(30):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ coef + offsets[s], -30, 30)))
+        p = _logistic(x @ coef + offsets[s])
         grad = x.T @ (units * (share - p)) - penalty * coef
         hess = (x * (units * p * (1 - p))[:, None]).T @ x + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         coef += step
         change = float(np.abs(step).max())
         if np.isfinite(precision):
-            p = 1.0 / (1.0 + np.exp(-np.clip(x @ coef + offsets[s], -30, 30)))
+            p = _logistic(x @ coef + offsets[s])
             g = np.bincount(s, units * (share - p), n_sellers) - precision * offsets
             h = np.bincount(s, units * p * (1 - p), n_sellers) + precision
             delta = g / h

@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from orchestration.core.settings import ConnectionSettings
-from tests.python.databases import drop_database
+from tests.python.marts.built_marts import built_empty_then_on
+from tests.python.marts.built_marts import named_rows as rows
 from tests.python.marts.commerce.conftest import MART_SELECTOR, MART_VIEWS
-from tests.python.reliability.conftest import Mart, fresh_database
+from tests.python.reliability.conftest import Mart
 
 DATABASE = "analytics_commerce_hostile"
 AS_OF = "2026-06-30 12:00:00+00"
@@ -58,34 +58,14 @@ values
 """
 
 
-def rows(mart: Mart, statement: str, params: tuple[object, ...] = ()) -> list[dict[str, Any]]:
-    with mart.connect() as conn, conn.cursor() as cur:
-        cur.execute(statement, params or None)
-        return [{c.name: v for c, v in zip(cur.description, found, strict=True)}
-                for found in cur.fetchall()]
-
-
-def counts(mart: Mart) -> dict[str, int]:
-    return {view: rows(mart, f"select count(*) as n from analytics.{view}")[0]["n"]
-            for view in MART_VIEWS}
-
-
 @pytest.fixture(scope="module")
 def mart(pg_settings: ConnectionSettings, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[Mart, dict[str, int]]]:
     """The mart built on empty tables (their row counts kept), then on the corpus."""
-    created: list[ConnectionSettings] = []
-    settings = fresh_database(pg_settings, created, DATABASE)
-    mart = Mart(settings=settings, work_dir=tmp_path_factory.mktemp("commerce_hostile_dbt"))
-    try:
-        mart.dbt(["run", "--select", MART_SELECTOR, *VARS])
-        empty = counts(mart)
-        with mart.connect() as conn, conn.cursor() as cur:
-            cur.execute(CORPUS)
-        mart.dbt(["run", "--select", MART_SELECTOR, *VARS])
-        yield mart, empty
-    finally:
-        drop_database(pg_settings, DATABASE)
+    with built_empty_then_on(pg_settings, DATABASE, tmp_path_factory.mktemp("commerce_hostile_dbt"),
+                             ["run", "--select", MART_SELECTOR, *VARS], CORPUS,
+                             MART_VIEWS) as built:
+        yield built
 
 
 def test_every_view_builds_on_empty_tables(mart: tuple[Mart, dict[str, int]]) -> None:

@@ -18,6 +18,7 @@ from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
 from orchestration.defs.definitions import definitions_for
 from orchestration.defs.schedules import TIMEZONE_ENV
 from tests.python.databases import query
+from tests.python.marts.built_marts import view_indexes
 from tests.python.marts.commerce.conftest import MART, MART_VIEWS, BuiltMart, one
 
 SCHEMA = "analytics"
@@ -83,22 +84,6 @@ CADENCES = {  # job -> (cron, views)
 }
 
 
-def indexes(mart: BuiltMart, view: str) -> dict[str, tuple[bool, bool, list[str]]]:
-    """The view's indexes: name -> (unique, a plain index of columns, its columns in order)."""
-    rows = query(mart.settings, """
-        select i.relname, x.indisunique,
-               x.indpred is null and x.indexprs is null and x.indisvalid,
-               array(select a.attname from unnest(x.indkey) with ordinality as k(attnum, n)
-                     join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
-                     order by k.n)
-        from pg_index x
-        join pg_class i on i.oid = x.indexrelid
-        join pg_class t on t.oid = x.indrelid
-        join pg_namespace s on s.oid = t.relnamespace
-        where s.nspname = %s and t.relname = %s""", (SCHEMA, view))
-    return {name: (unique, plain, list(columns)) for name, unique, plain, columns in rows}
-
-
 def count(mart: BuiltMart, statement: str) -> int:
     return one(mart.settings, statement)[0]
 
@@ -117,7 +102,7 @@ def test_the_eight_views_exist_in_analytics(commerce_mart: BuiltMart) -> None:
 @pytest.mark.parametrize("view", sorted(VIEWS))
 def test_unique_key_and_indexes(commerce_mart: BuiltMart, view: str) -> None:
     spec = VIEWS[view]
-    found = indexes(commerce_mart, view)
+    found = view_indexes(commerce_mart.settings, SCHEMA, view)
     assert found, f"{view} has no index (or does not exist)"
     assert spec.key_index in found, sorted(found)
     unique, plain, columns = found[spec.key_index]

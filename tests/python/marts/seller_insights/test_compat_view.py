@@ -12,18 +12,22 @@ import pytest
 from tests.python.marts.seller_insights.conftest import ANCHOR, BuiltMart, query
 
 SCHEMA = "analytics"
+
+
+def weekly(graph: int, view: str, first: tuple[str, str]) -> str:
+    """The points of a weekly graph (1, 5): its `first` (series, y) and 'posted', each week's
+    Monday as x, in week order."""
+    return "\n        union all".join(f"""
+        select seller_id, {graph}, '{series}', (row_number() over w - 1)::integer,
+               to_char(week_start, 'YYYY-MM-DD'), {y}
+        from {SCHEMA}.{view}
+        window w as (partition by seller_id order by week_start)"""
+        for series, y in (first, ("posted", "posted_units::numeric")))
+
+
 # Each graph's points, built from its view as the seller app's graph tables held them.
 POINTS = {
-    1: f"""
-        select seller_id, 1, 'sales', (row_number() over w - 1)::integer,
-               to_char(week_start, 'YYYY-MM-DD'), sold_units::numeric
-        from {SCHEMA}.seller_weekly_sales_vs_posted
-        window w as (partition by seller_id order by week_start)
-        union all
-        select seller_id, 1, 'posted', (row_number() over w - 1)::integer,
-               to_char(week_start, 'YYYY-MM-DD'), posted_units::numeric
-        from {SCHEMA}.seller_weekly_sales_vs_posted
-        window w as (partition by seller_id order by week_start)""",
+    1: weekly(1, "seller_weekly_sales_vs_posted", ("sales", "sold_units::numeric")),
     2: f"""
         select seller_id, 2, 'sell_rate', 0, 'sold', sell_through_pct
         from {SCHEMA}.seller_sell_through_rate
@@ -41,16 +45,7 @@ POINTS = {
                (row_number() over (partition by seller_id order by window_start_local) - 1)::integer,
                to_char(window_start_local, 'HH24:MI'), sold_units::numeric
         from {SCHEMA}.seller_time_window_distribution""",
-    5: f"""
-        select seller_id, 5, 'forecast', (row_number() over w - 1)::integer,
-               to_char(week_start, 'YYYY-MM-DD'), predicted_sales
-        from {SCHEMA}.seller_forecast_vs_posted_weekly
-        window w as (partition by seller_id order by week_start)
-        union all
-        select seller_id, 5, 'posted', (row_number() over w - 1)::integer,
-               to_char(week_start, 'YYYY-MM-DD'), posted_units::numeric
-        from {SCHEMA}.seller_forecast_vs_posted_weekly
-        window w as (partition by seller_id order by week_start)""",
+    5: weekly(5, "seller_forecast_vs_posted_weekly", ("forecast", "predicted_sales")),
 }
 COMPAT = f"""
     select seller_id, graph_type, series_name, sort_index, x, y

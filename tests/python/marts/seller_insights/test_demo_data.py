@@ -158,8 +158,7 @@ def test_the_same_seed_gives_the_same_data_another_seed_other_data(
     reloads = reload_seeds(reload_settings, MART, load, FINGERPRINT, monkeypatch)
     expected = one(loaded, FINGERPRINT)
     assert reloads.same_seed == expected
-    differs = dict(zip(TABLES, (a != b for a, b in zip(reloads.other_seed, expected,
-                                                       strict=True)), strict=True))
+    differs = reloads.other_seed_differs(TABLES, expected)
     assert differs == {**{table: True for table in TABLES}, "surplus.categories": False}
     assert reloads.recorded == (1, "S")
 

@@ -13,14 +13,14 @@ import json
 from collections.abc import Iterator
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from orchestration.core.settings import ConnectionSettings
-from tests.python.databases import drop_database
+from tests.python.marts.built_marts import built_empty_then_on
+from tests.python.marts.built_marts import named_rows as rows
 from tests.python.marts.seller_insights.conftest import MART_SELECTOR, MART_VIEWS
-from tests.python.reliability.conftest import Mart, fresh_database
+from tests.python.reliability.conftest import Mart
 
 DATABASE = "analytics_seller_insights_hostile"
 # A Tuesday; 28 June 2026 is a Sunday, and Berlin is on summer time (UTC+2).
@@ -82,39 +82,18 @@ insert into seller_forecast.forecast_output (bundle_id, seller_id, window_start,
 """
 
 
-def rows(mart: Mart, statement: str) -> list[dict[str, Any]]:
-    with mart.connect() as conn, conn.cursor() as cur:
-        cur.execute(statement)
-        return [{c.name: v for c, v in zip(cur.description, found, strict=True)}
-                for found in cur.fetchall()]
-
-
 def view(mart: Mart, name: str, order: str) -> list[tuple]:
     return [tuple(r.values()) for r in rows(mart, f"select * from analytics.{name} order by {order}")]
-
-
-def counts(mart: Mart) -> dict[str, int]:
-    return {name: rows(mart, f"select count(*) as n from analytics.{name}")[0]["n"]
-            for name in MART_VIEWS}
 
 
 @pytest.fixture(scope="module")
 def mart(pg_settings: ConnectionSettings, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[Mart, dict[str, int]]]:
     """The mart built on empty tables (their row counts kept), then on the corpus."""
-    created: list[ConnectionSettings] = []
-    settings = fresh_database(pg_settings, created, DATABASE)
-    mart = Mart(settings=settings,
-                work_dir=tmp_path_factory.mktemp("seller_insights_hostile_dbt"))
-    try:
-        mart.dbt(["build", "--select", MART_SELECTOR, *VARS])
-        empty = counts(mart)
-        with mart.connect() as conn, conn.cursor() as cur:
-            cur.execute(CORPUS)
-        mart.dbt(["build", "--select", MART_SELECTOR, *VARS])
-        yield mart, empty
-    finally:
-        drop_database(pg_settings, DATABASE)
+    with built_empty_then_on(pg_settings, DATABASE, tmp_path_factory.mktemp("seller_insights_hostile_dbt"),
+                             ["build", "--select", MART_SELECTOR, *VARS], CORPUS,
+                             MART_VIEWS) as built:
+        yield built
 
 
 def test_every_view_builds_on_empty_tables(mart: tuple[Mart, dict[str, int]]) -> None:

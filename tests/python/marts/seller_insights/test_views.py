@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from orchestration.core.database import connect
+from tests.python.marts.built_marts import view_indexes
 from tests.python.marts.seller_insights.conftest import MART_VIEWS, BuiltMart, one, query
 
 SCHEMA = "analytics"
@@ -74,22 +75,6 @@ FORECAST_INPUT_COLUMNS = [
 ]
 
 
-def indexes(mart: BuiltMart, view: str) -> dict[str, tuple[bool, bool, list[str]]]:
-    """The view's indexes: name -> (unique, a plain index of columns, its columns in order)."""
-    rows = query(mart.settings, """
-        select i.relname, x.indisunique,
-               x.indpred is null and x.indexprs is null and x.indisvalid,
-               array(select a.attname from unnest(x.indkey) with ordinality as k(attnum, n)
-                     join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
-                     order by k.n)
-        from pg_index x
-        join pg_class i on i.oid = x.indexrelid
-        join pg_class t on t.oid = x.indrelid
-        join pg_namespace s on s.oid = t.relnamespace
-        where s.nspname = %s and t.relname = %s""", (SCHEMA, view))
-    return {name: (unique, plain, list(columns)) for name, unique, plain, columns in rows}
-
-
 def columns_of(mart: BuiltMart, view: str) -> list[tuple[str, str]]:
     """(name, type without its modifiers) of the view's columns, in order."""
     rows = query(mart.settings, """
@@ -119,7 +104,7 @@ def test_the_eight_views_exist_in_analytics(seller_insights_mart: BuiltMart) -> 
 @pytest.mark.parametrize("view", sorted(VIEWS))
 def test_unique_key_and_seller_index(seller_insights_mart: BuiltMart, view: str) -> None:
     spec = VIEWS[view]
-    found = indexes(seller_insights_mart, view)
+    found = view_indexes(seller_insights_mart.settings, SCHEMA, view)
     assert spec.key_index in found, sorted(found)
     unique, plain, columns = found[spec.key_index]
     assert unique and plain and columns == list(spec.key), (spec.key_index, found)
