@@ -25,9 +25,6 @@ def project(tmp_path_factory: pytest.TempPathFactory,
     projects = throwaway_project(tmp_path_factory.mktemp("skip_unchanged"), pg_settings)
     project = next(projects)
     try:
-        # Parsing once and then only what changed saves seconds per invocation.
-        settings = project.path / "dbt_project.yml"
-        settings.write_text(settings.read_text().replace("partial_parse: false", "partial_parse: true"))
         src = project.source_schema
         project.sql(f"create table {src}.a (id int, v int)")
         project.sql(f"create table {src}.b (id int, w int)")
