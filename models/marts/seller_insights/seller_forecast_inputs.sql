@@ -1,6 +1,7 @@
 {{
     config(
         meta={'cadence': 'daily'},
+        refresh_strategy='swap',
         unique_key=['bundle_id'],
         unique_key_index_name='idx_seller_forecast_inputs_bundle',
         post_hook=[
