@@ -124,6 +124,14 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
             assert not unchanged, (name, unchanged)
         for query_name, query in section["dashboard"]["queries"].items():
             assert query["same_rows_as_raw"] is True, (name, query_name)
+    # A mart's own section (the seller insights forecast) runs before the others, so the
+    # forecast views the dashboard section reads hold the forecast it wrote.
+    insights = document["marts"]["seller_insights"]
+    forecast = insights["forecast"]
+    _numbers(forecast, ("rows_written", "fit_seconds", "run_seconds"), "forecast")
+    _numbers(forecast["against_truth"]["model"], ("mae", "mape"), "forecast against the truth")
+    assert forecast["rows_written"] > 0
+    assert insights["dashboard"]["queries"]["upcoming_forecast"]["rows"] > 0
     with open(tmp_path / "report.txt", "w", encoding="utf-8") as handle:
         Console(file=handle, width=200).print(render(document))
     text = (tmp_path / "report.txt").read_text()
