@@ -21,6 +21,7 @@ from orchestration.demo_data import engine
 from orchestration.demo_data.marts import empty_marts, load_marts
 
 if TYPE_CHECKING:
+    from orchestration.cli.refresh import RefreshReport
     from orchestration.cli.status import ViewStatus
 
 app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_help=True)
@@ -147,7 +148,7 @@ def demo() -> None:
     )
 
 
-def _run_python_assets(settings: database.ConnectionSettings) -> None:
+def _run_python_assets(settings: database.ConnectionSettings) -> RefreshReport | None:
     """Run the marts' non-dbt assets (a forecast) once, with the views around them, through
     Dagster: the views that read them then show their output from the first start."""
     from orchestration.cli import refresh
@@ -158,7 +159,7 @@ def _run_python_assets(settings: database.ConnectionSettings) -> None:
     defs = definitions_for(catalog)
     names = refresh.around_python_assets(defs, catalog)
     if not names:
-        return
+        return None
     os.environ.update(settings.libpq_env())
     console.print(f"running the Python assets between {', '.join(names)}")
     report = refresh.run_refresh(defs, catalog, names, refresh.dagster_instance(),
@@ -168,6 +169,7 @@ def _run_python_assets(settings: database.ConnectionSettings) -> None:
         for message in report.errors:
             console.print(f"[red]failed:[/red] {message}")
         raise typer.Exit(1)
+    return report
 
 
 def _statuses(settings: database.ConnectionSettings, mart: list[str] | None,

@@ -1,6 +1,6 @@
 """The forecast runs through Dagster between the dbt views: `analytics demo` runs it once after
-its build (and refreshes every view it reaches), and `analytics refresh` runs it when its
-selection spans it, on the S data."""
+its build, with `analytics refresh`'s code (a selection that spans it), and refreshes every
+view it reaches, on the S data."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey
 
 from orchestration.cli import _run_python_assets
-from orchestration.cli.refresh import run_refresh
 from orchestration.core.database import connect
 from orchestration.core.settings import ConnectionSettings
-from orchestration.defs.catalog import load_catalog
-from orchestration.defs.definitions import definitions_for
 from tests.python.marts.seller_insights.conftest import BuiltMart, one, query
 
 FORECAST = "seller_forecast.forecast_output"
@@ -57,10 +54,18 @@ def test_demo_runs_the_forecast_once_and_refreshes_every_view_it_reaches(
     empty_forecast: ConnectionSettings,
 ) -> None:
     settings = empty_forecast
-    _run_python_assets(settings)
+    report = _run_python_assets(settings)
     future = one(settings, FUTURE_BUNDLES)[0]
     written = one(settings, f"select count(*) from {FORECAST}")[0]
     assert future > 0 and written == future
+    # One Dagster run of the views around the forecast, the forecast in it (it spans it: the
+    # input view upstream, the forecast views downstream; which selections do is
+    # test_lineage.py's), its rows in the run's report.
+    assert report is not None and report.success, report
+    outcomes = {v.model: v for v in report.views}
+    forecast = outcomes[AssetKey(["seller_forecast", "forecast_output"]).to_user_string()]
+    assert forecast.action == "forecast" and forecast.rows == written
+    assert outcomes["seller_forecast_vs_posted"].rows == written
     # The views downstream read the new forecast: the rows the forecast wrote, per bundle and
     # per week, and graph 5 of the compatibility view.
     assert one(settings, "select count(*) from analytics.seller_forecast_vs_posted")[0] == written
@@ -73,21 +78,3 @@ def test_demo_runs_the_forecast_once_and_refreshes_every_view_it_reaches(
         select sum(y) from analytics.seller_graph_points
         where graph_type = 5 and series_name = 'forecast'""")[0] == one(
         settings, f"select sum(predicted_sales) from {FORECAST}")[0]
-
-
-def test_a_refresh_spanning_the_forecast_runs_it_between_the_views(
-    empty_forecast: ConnectionSettings,
-) -> None:
-    # (A refresh of the forecast view alone selects no Python asset: test_lineage.py.)
-    settings = empty_forecast
-    catalog = load_catalog()
-    defs = definitions_for(catalog)
-    with DagsterInstance.ephemeral() as instance:
-        spanning = run_refresh(defs, catalog, ["seller_forecast_inputs",
-                                               "seller_forecast_vs_posted"], instance)
-    assert spanning.success, spanning.errors
-    outcomes = {v.model: v for v in spanning.views}
-    forecast = outcomes[AssetKey(["seller_forecast", "forecast_output"]).to_user_string()]
-    written = one(settings, f"select count(*) from {FORECAST}")[0]
-    assert written > 0 and forecast.action == "forecast" and forecast.rows == written
-    assert outcomes["seller_forecast_vs_posted"].rows == written
