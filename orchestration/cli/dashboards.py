@@ -1,0 +1,107 @@
+"""`analytics dashboards serve|import|export`: the marts' dashboards on Apache Superset."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orchestration.core import database
+from orchestration.core.settings import ConnectionSettings
+from orchestration.dashboards import bundle
+from orchestration.dashboards.reader_login import ensure_reader_login, superset_uri
+from orchestration.dashboards.home import DashboardsError, SupersetHome
+
+dashboards_app = typer.Typer(help="The marts' dashboards on Apache Superset.", no_args_is_help=True)
+console = Console(soft_wrap=True)
+
+
+def _fail(error: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/red] {error}")
+    return typer.Exit(2)
+
+
+def prepare(
+    home: SupersetHome, settings: ConnectionSettings, marts: list[str] | None = None
+) -> None:
+    """Superset's metadata, its admin, the reader login and every dashboard, imported."""
+    password = home.secret("ANALYTICS_DASHBOARDS_DB_PASSWORD", "database-password")
+    ensure_reader_login(settings, password.value)
+    home.run_task("setup")
+    contents = bundle.import_contents(superset_uri(settings), marts=marts)
+    database_files = [name for name in contents if name.startswith("databases/")]
+    payload = {"contents": contents, "passwords": dict.fromkeys(database_files, password.value)}
+    with tempfile.TemporaryDirectory(dir=home.path) as scratch:
+        request = Path(scratch) / "import.json"
+        request.touch(mode=0o600)
+        request.write_text(json.dumps(payload))
+        home.run_task("import", str(request))
+
+
+@dashboards_app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8088,
+    mart: Annotated[
+        list[str] | None, typer.Option(help="Only this mart's dashboards (repeatable).")
+    ] = None,
+) -> None:
+    """Set Superset up (safe to re-run), import every dashboard and serve them.
+
+    Ctrl-C or one `kill -TERM` of this process stops the server and its workers.
+    """
+    home = SupersetHome.default()
+    try:
+        settings = database.ensure_database()
+        prepare(home, settings, mart)
+        command = home.server_command(host, port)
+        env = home.environment()
+    except (DashboardsError, bundle.BundleError) as error:
+        raise _fail(error) from None
+    user, password = home.admin()
+    console.print(f"dashboards: http://{host}:{port}/dashboard/list/  (user {user})")
+    if password.generated:
+        console.print(
+            f"admin password (generated, shown once; kept in {home.path}/admin-password): "
+            f"{password.value}"
+        )
+    # Become the server: a signal to this process reaches gunicorn, which stops its workers.
+    os.execve(command[0], command, env)
+
+
+@dashboards_app.command("import")
+def import_command(
+    mart: Annotated[
+        list[str] | None, typer.Option(help="Only this mart's dashboards (repeatable).")
+    ] = None,
+) -> None:
+    """Import the dashboards in `dashboards/` into Superset (overwriting its copies)."""
+    try:
+        prepare(SupersetHome.default(), database.ensure_database(), mart)
+    except (DashboardsError, bundle.BundleError) as error:
+        raise _fail(error) from None
+    console.print(f"imported {len(bundle.repository_files())} dashboard files")
+
+
+@dashboards_app.command("export")
+def export_command(
+    mart: Annotated[
+        str | None, typer.Option(help="The mart whose folder receives new dashboards' files.")
+    ] = None,
+) -> None:
+    """Write the dashboards as they are in Superset (edited in its UI) back to `dashboards/`."""
+    home = SupersetHome.default()
+    try:
+        with tempfile.TemporaryDirectory(dir=home.path) as scratch:
+            exported = Path(scratch) / "export.json"
+            home.run_task("export", str(exported))
+            files = json.loads(exported.read_text())
+        written = bundle.write_export(files, new_group=mart)
+    except (DashboardsError, bundle.BundleError) as error:
+        raise _fail(error) from None
+    console.print(f"wrote {len(written)} files under {bundle.DASHBOARDS_DIR}")
