@@ -14,8 +14,8 @@ from rich.console import Console
 from orchestration.core import database
 from orchestration.core.settings import ConnectionSettings
 from orchestration.dashboards import bundle
-from orchestration.dashboards.reader_login import ensure_reader_login, superset_uri
 from orchestration.dashboards.home import DashboardsError, SupersetHome
+from orchestration.dashboards.reader_login import ensure_reader_login, superset_uri
 
 dashboards_app = typer.Typer(help="The marts' dashboards on Apache Superset.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -105,3 +105,27 @@ def export_command(
     except (DashboardsError, bundle.BundleError) as error:
         raise _fail(error) from None
     console.print(f"wrote {len(written)} files under {bundle.DASHBOARDS_DIR}")
+
+
+@dashboards_app.command("bench")
+def bench_command(
+    url: Annotated[str, typer.Option(help="The serving Superset (`make dashboards`).")] = "http://127.0.0.1:8088",
+    runs: Annotated[int, typer.Option(help="Measured loads per dashboard (after one warm-up).")] = 3,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the figures here.")] = None,
+) -> None:
+    """Each dashboard's full load in headless Chromium (every chart rendered, cache off)."""
+    from orchestration.dashboards.bench import bench_dashboards
+
+    home = SupersetHome.default()
+    user, password = home.admin()
+    slugs = sorted(bundle.dashboard_slugs())
+    results = bench_dashboards(url.rstrip("/"), user, password.value, slugs, runs)
+    for slug, figures in results.items():
+        verdict = "met" if figures["met"] else "MISSED"
+        console.print(
+            f"{slug}: {figures['load_seconds_median']:.2f} s for {figures['charts']} charts "
+            f"(goal {figures['goal_seconds']:.0f} s: {verdict}); slowest chart "
+            f"{figures['slowest_chart']!r} {figures['slowest_chart_seconds']:.2f} s"
+        )
+    if json_path is not None:
+        json_path.write_text(json.dumps({"dashboards": results, "runs": runs}, indent=2) + "\n")

@@ -34,6 +34,7 @@ class ChartAnswer:
     error: str | None
     seconds: float
     digest: str  # of the rows received: two loads showed the same data if equal
+    sql: str  # the query Superset ran for it
 
 
 @dataclass
@@ -93,6 +94,7 @@ def _answer(response: Any, chart_id: int, started: float) -> ChartAnswer:
     return ChartAnswer(
         chart_id, rows, "; ".join(errors) or None, time.perf_counter() - started,
         hashlib.sha256(data.encode()).hexdigest()[:16],
+        "\n".join(str(result.get("query") or "") for result in results).strip(),
     )
 
 

@@ -125,8 +125,17 @@ def renumber_charts(dashboard: dict[str, Any]) -> None:
     metadata = dashboard.get("metadata") or {}
     for native_filter in metadata.get("native_filter_configuration") or []:
         _renumber_list(native_filter, "chartsInScope", numbering)
-    for config in (metadata.get("chart_configuration") or {}).values():
-        _renumber_list(config.get("crossFilters") or {}, "chartsInScope", numbering)
+        _renumber_list(native_filter.get("scope") or {}, "excluded", numbering)
+    if metadata.get("chart_configuration"):
+        renumbered = {}
+        for key, config in metadata["chart_configuration"].items():
+            new_id = numbering.get(int(key))
+            if new_id is None:
+                continue
+            config["id"] = new_id
+            _renumber_list(config.get("crossFilters") or {}, "chartsInScope", numbering)
+            renumbered[str(new_id)] = config
+        metadata["chart_configuration"] = dict(sorted(renumbered.items(), key=lambda item: int(item[0])))
     _renumber_list(metadata.get("global_chart_configuration") or {}, "chartsInScope", numbering)
     for key in ("expanded_slices", "timed_refresh_immune_slices", "filter_scopes"):
         metadata.pop(key, None)
@@ -178,3 +187,8 @@ def dataset_tables(group: str, root: Path = DASHBOARDS_DIR) -> Iterable[tuple[st
         if file.group == group and file.relative.startswith("datasets/"):
             config = load(file.path(root))
             yield config["schema"], config["table_name"]
+
+
+def dashboard_slugs(root: Path = DASHBOARDS_DIR) -> list[str]:
+    return [load(file.path(root))["slug"] for file in repository_files(root)
+            if file.relative.startswith("dashboards/")]
