@@ -22,7 +22,7 @@ from orchestration.dashboards.reader_login import MASKED_PASSWORD, READER_LOGIN
 
 DASHBOARDS_DIR = PROJECT_DIR / "dashboards"
 SHARED = "_shared"
-METADATA = {"version": "1.0.0", "type": "Dashboard", "timestamp": "1970-01-01T00:00:00+00:00"}
+METADATA = {"version": "1.0.0", "type": "assets", "timestamp": "1970-01-01T00:00:00+00:00"}
 # The database's address in the repository; the real one is set at import.
 PLACEHOLDER_URI = f"postgresql+psycopg2://{READER_LOGIN}:{MASKED_PASSWORD}@localhost/analytics"
 KINDS = ("databases", "datasets", "charts", "dashboards")
@@ -113,7 +113,9 @@ def canonical(relative: str, config: dict[str, Any]) -> dict[str, Any]:
 def renumber_charts(dashboard: dict[str, Any]) -> None:
     """Chart ids are the installation's: number them 1, 2, ... in the layout's order.
 
-    Superset's importer maps them back through the charts' UUIDs in the layout.
+    Superset's importer maps them back through the charts' UUIDs in the layout and in a native
+    filter's `scope.excluded`, but not in the `chartsInScope` lists, which it would keep pointing
+    at another installation's charts: those are dropped (Superset derives them from the scope).
     """
     position = dashboard.get("position") or {}
     charts = [node for node in position.values() if isinstance(node, dict) and node.get("type") == "CHART"]
@@ -124,27 +126,13 @@ def renumber_charts(dashboard: dict[str, Any]) -> None:
         node["meta"]["chartId"] = numbering[node["meta"]["chartId"]]
     metadata = dashboard.get("metadata") or {}
     for native_filter in metadata.get("native_filter_configuration") or []:
-        _renumber_list(native_filter, "chartsInScope", numbering)
-        _renumber_list(native_filter.get("scope") or {}, "excluded", numbering)
-    if metadata.get("chart_configuration"):
-        renumbered = {}
-        for key, config in metadata["chart_configuration"].items():
-            new_id = numbering.get(int(key))
-            if new_id is None:
-                continue
-            config["id"] = new_id
-            _renumber_list(config.get("crossFilters") or {}, "chartsInScope", numbering)
-            renumbered[str(new_id)] = config
-        metadata["chart_configuration"] = dict(sorted(renumbered.items(), key=lambda item: int(item[0])))
-    _renumber_list(metadata.get("global_chart_configuration") or {}, "chartsInScope", numbering)
-    for key in ("expanded_slices", "timed_refresh_immune_slices", "filter_scopes"):
+        native_filter.pop("chartsInScope", None)
+        scope = native_filter.get("scope") or {}
+        if "excluded" in scope:
+            scope["excluded"] = sorted(numbering[old] for old in scope["excluded"] if old in numbering)
+    for key in ("chart_configuration", "global_chart_configuration", "expanded_slices",
+                "timed_refresh_immune_slices", "filter_scopes", "positions"):
         metadata.pop(key, None)
-    metadata.pop("positions", None)
-
-
-def _renumber_list(holder: dict[str, Any], key: str, numbering: dict[int, int]) -> None:
-    if key in holder:
-        holder[key] = sorted(numbering[old] for old in holder[key] if old in numbering)
 
 
 def write_export(

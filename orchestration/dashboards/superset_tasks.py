@@ -63,19 +63,19 @@ def _ensure_admin(security_manager, db) -> None:  # type: ignore[no-untyped-def]
 
 
 def import_bundle() -> None:
-    """Import (overwriting) the bundle in the JSON file named: {contents, passwords}."""
+    """Import the bundle in the JSON file named ({contents, passwords}), overwriting every
+    database, dataset, chart and dashboard it holds (importing dashboards would keep the charts
+    and datasets Superset has)."""
     from flask import g
 
     payload = json.loads(Path(sys.argv[2]).read_text())
     app = _app()
     with app.app_context():
         from superset import db, security_manager
-        from superset.commands.dashboard.importers.v1 import ImportDashboardsCommand
+        from superset.commands.importers.v1.assets import ImportAssetsCommand
 
         g.user = security_manager.find_user(username=os.environ["ANALYTICS_DASHBOARDS_ADMIN_USER"])
-        ImportDashboardsCommand(
-            payload["contents"], overwrite=True, passwords=payload["passwords"]
-        ).run()
+        ImportAssetsCommand(payload["contents"], passwords=payload["passwords"]).run()
         db.session.commit()
 
 
