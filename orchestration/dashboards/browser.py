@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 CHART_HOLDER = ".dashboard-component-chart-holder"
 SPINNER = f"{CHART_HOLDER} .loading, {CHART_HOLDER} [data-test='loading-indicator']"
@@ -74,12 +75,20 @@ def logged_in(base_url: str, user: str, password: str) -> Iterator[Any]:
 
 
 def _chart_id(request: Any) -> int | None:
+    """The chart a data request is for: in its JSON body, or, for Superset's older charts
+    (a world map) that post a form, in the URL's `form_data`."""
     try:
         body = json.loads(request.post_data or "{}")
     except ValueError:
-        return None
-    form_data = body.get("form_data") or {}
-    slice_id = form_data.get("slice_id")
+        body = {}
+    form_data = body.get("form_data") if isinstance(body, dict) else None
+    if not form_data:
+        from_url = parse_qs(urlsplit(request.url).query).get("form_data", ["{}"])[0]
+        try:
+            form_data = json.loads(from_url)
+        except ValueError:
+            return None
+    slice_id = (form_data or {}).get("slice_id")
     return int(slice_id) if slice_id else None
 
 

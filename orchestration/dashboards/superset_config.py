@@ -19,6 +19,13 @@ RATELIMIT_STORAGE_URI = "memory://"
 TALISMAN_ENABLED = False
 SESSION_COOKIE_SECURE = False
 
-FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True, "ALERT_REPORTS": False}
+# Drill-by and drill-to-detail cost a request per dataset on every load; dashboards here do not drill.
+FEATURE_FLAGS = {
+    "DASHBOARD_NATIVE_FILTERS": True, "ALERT_REPORTS": False, "DRILL_BY": False,
+    "DRILL_TO_DETAIL": False,
+}
 SUPERSET_WEBSERVER_TIMEOUT = 60
 SQLLAB_CTAS_NO_LIMIT = True
+
+# No telemetry pixel: the page would wait on a host it may not reach.
+SCARF_ANALYTICS = False

@@ -79,3 +79,19 @@ def test_lineage_graph_renders(docs_url: str, tmp_path: Path) -> None:
     if os.environ.get("ANALYTICS_UPDATE_SCREENSHOTS"):
         DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copyfile(screenshot, DOCS_SCREENSHOT)
+
+
+def test_the_lineage_ends_at_the_mart_dashboard(
+    retail_mart: RetailMart, docs_url: str, tmp_path: Path
+) -> None:
+    manifest = json.loads((retail_mart.target_path / "manifest.json").read_text())
+    exposure = manifest["exposures"]["exposure.analytics.retail"]
+    assert exposure["type"] == "dashboard" and exposure["url"].endswith("/superset/dashboard/retail/")
+    reads = set(exposure["depends_on"]["nodes"])
+    assert reads and reads <= {f"model.analytics.{view}" for view in MART_VIEWS}
+    # The exposure's page on the site links each view it reads; each view's children include it.
+    dom = render(f"{docs_url}#!/exposure/exposure.analytics.retail", tmp_path / "profile",
+                 "--dump-dom")
+    links = set(re.findall(r'href="#!/model/(model\.analytics\.\w+)"', dom))
+    assert reads <= links, sorted(reads - links)
+    assert all("exposure.analytics.retail" in manifest["child_map"][node] for node in reads)
