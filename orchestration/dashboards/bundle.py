@@ -133,6 +133,10 @@ def renumber_charts(dashboard: dict[str, Any]) -> None:
     for key in ("chart_configuration", "global_chart_configuration", "expanded_slices",
                 "timed_refresh_immune_slices", "filter_scopes", "positions"):
         metadata.pop(key, None)
+    # Written by Superset's page whenever a dashboard is viewed (the colours it gave the series):
+    # a state of the installation, not of the dashboard.
+    for key in ("shared_label_colors", "map_label_colors", "color_scheme_domain"):
+        metadata.pop(key, None)
 
 
 def write_export(

@@ -33,7 +33,7 @@ def test_chart_ids_are_numbered_in_layout_order_and_unmapped_references_dropped(
         "metadata": {
             "native_filter_configuration": [{"chartsInScope": [17, 42], "scope": {"excluded": [42]}}],
             "chart_configuration": {"17": {"id": 17, "crossFilters": {"chartsInScope": [42]}}},
-            "expanded_slices": {"17": True},
+            "expanded_slices": {"17": True}, "shared_label_colors": ["revenue"],
         },
     }
     renumber_charts(dashboard)
