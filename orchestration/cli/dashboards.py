@@ -56,6 +56,8 @@ def serve_command(
     Ctrl-C or one `kill -TERM` of this process stops the server and its workers.
     """
     home = SupersetHome.default()
+    # First: whether the admin's password is generated now (then it is shown, this once).
+    user, password = home.admin()
     try:
         settings = database.ensure_database()
         prepare(home, settings, mart)
@@ -63,7 +65,6 @@ def serve_command(
         env = home.environment()
     except (DashboardsError, bundle.BundleError) as error:
         raise _fail(error) from None
-    user, password = home.admin()
     console.print(f"dashboards: http://{host}:{port}/dashboard/list/  (user {user})")
     if password.generated:
         console.print(
