@@ -145,8 +145,9 @@ def demo() -> None:
     _wide().print(status.render_summary(_statuses(settings, None),
                                         build_seconds=time.monotonic() - started))
     console.print(
-        "Next: `make dev` (Dagster UI on http://127.0.0.1:3000), `make docs` (dbt docs site), "
-        "`.venv/bin/analytics status`, `.venv/bin/analytics db psql`."
+        "Next: `make dev` (Dagster UI on http://127.0.0.1:3000), `make dashboards` (Superset on "
+        "http://127.0.0.1:8088), `make docs` (dbt docs site), `.venv/bin/analytics status`, "
+        "`.venv/bin/analytics db psql`."
     )
 
 
