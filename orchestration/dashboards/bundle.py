@@ -173,14 +173,6 @@ def write_export(
     return [target for target, _ in targets]
 
 
-def dataset_tables(group: str, root: Path = DASHBOARDS_DIR) -> Iterable[tuple[str, str]]:
-    """(schema, table) of each dataset a group's files define."""
-    for file in repository_files(root):
-        if file.group == group and file.relative.startswith("datasets/"):
-            config = load(file.path(root))
-            yield config["schema"], config["table_name"]
-
-
 def dashboard_slugs(root: Path = DASHBOARDS_DIR) -> list[str]:
     return [load(file.path(root))["slug"] for file in repository_files(root)
             if file.relative.startswith("dashboards/")]
