@@ -42,6 +42,7 @@ class ChartAnswer:
 class DashboardLoad:
     slug: str
     seconds: float
+    names: dict[int, str]  # the dashboard's charts: id -> title
     charts: dict[int, ChartAnswer] = field(default_factory=dict)
     errors_on_screen: list[str] = field(default_factory=list)
 
@@ -120,7 +121,7 @@ def load_dashboard(
 ) -> DashboardLoad:
     """Open a dashboard, wait for every chart's data and the last spinner to go."""
     expected = chart_ids(page, base_url, slug)
-    load = DashboardLoad(slug, 0.0)
+    load = DashboardLoad(slug, 0.0, expected)
     started = time.perf_counter()
 
     def on_response(response: Any) -> None:
@@ -146,6 +147,12 @@ def load_dashboard(
     return load
 
 
+def csrf_headers(page: Any, base_url: str) -> dict[str, str]:
+    """What Superset's API wants with a POST from the logged-in page."""
+    token = page.request.get(f"{base_url}/api/v1/security/csrf_token/").json()["result"]
+    return {"X-CSRFToken": token, "Referer": base_url}
+
+
 def dashboard_id(page: Any, base_url: str, slug: str) -> int:
     return int(page.request.get(f"{base_url}/api/v1/dashboard/{slug}").json()["result"]["id"])
 
@@ -153,11 +160,9 @@ def dashboard_id(page: Any, base_url: str, slug: str) -> int:
 def filter_state_query(page: Any, base_url: str, slug: str, data_mask: dict[str, Any]) -> str:
     """`?native_filters_key=…` for a dashboard with these native filter values set."""
     dashboard = dashboard_id(page, base_url, slug)
-    token = page.request.get(f"{base_url}/api/v1/security/csrf_token/").json()["result"]
     answer = page.request.post(
         f"{base_url}/api/v1/dashboard/{dashboard}/filter_state",
-        data={"value": json.dumps(data_mask)},
-        headers={"X-CSRFToken": token, "Referer": base_url},
+        data={"value": json.dumps(data_mask)}, headers=csrf_headers(page, base_url),
     )
     if not answer.ok:
         raise DashboardLoadError(f"filter state: {answer.status} {answer.text()[:300]}")

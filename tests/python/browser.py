@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
 from pathlib import Path
+
+from orchestration.dashboards.browser import chromium_path
 
 HOST = "127.0.0.1"
 CHROMIUM_FLAGS = [
@@ -22,9 +23,7 @@ COLUMN_ROW = re.compile(
 
 
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "headless Chromium is needed: apt-get install -y chromium (see .ci/run)"
-    return found
+    return chromium_path()
 
 
 def free_port() -> int:

@@ -46,11 +46,23 @@ def test_chart_ids_are_numbered_in_layout_order_and_unmapped_references_dropped(
 def test_an_exported_file_goes_back_to_the_file_with_its_uuid(tmp_path: Path) -> None:
     _write(tmp_path, "retail/charts/store_ranking.yaml", {"uuid": "u-1", "slice_name": "Old"})
     exported = {"charts/New_title_12.yaml": yaml.safe_dump(
-        {"uuid": "u-1", "slice_name": "New title", "params": {"datasource": "3__table"}})}
+        {"uuid": "u-1", "slice_name": "New title", "params": {"datasource": "3__table"},
+         "query_context": '{"datasource": {"id": 3}}'})}
     written = write_export(exported, root=tmp_path)
     assert written == [tmp_path / "retail/charts/store_ranking.yaml"]
     config = yaml.safe_load(written[0].read_text())
     assert config["slice_name"] == "New title" and config["params"] == {}
+    assert config["query_context"] is None
+
+
+def test_a_datasets_columns_and_metrics_are_kept_in_name_order(tmp_path: Path) -> None:
+    _write(tmp_path, "retail/datasets/analytics/v.yaml", {"uuid": "d-1"})
+    exported = {"datasets/analytics/v_4.yaml": yaml.safe_dump({
+        "uuid": "d-1", "columns": [{"column_name": "b"}, {"column_name": "a"}],
+        "metrics": [{"metric_name": "y"}, {"metric_name": "x"}]})}
+    config = yaml.safe_load(write_export(exported, root=tmp_path)[0].read_text())
+    assert [c["column_name"] for c in config["columns"]] == ["a", "b"]
+    assert [m["metric_name"] for m in config["metrics"]] == ["x", "y"]
 
 
 def test_a_new_file_needs_the_mart_it_belongs_to(tmp_path: Path) -> None:

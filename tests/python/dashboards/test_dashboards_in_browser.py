@@ -4,7 +4,9 @@ show, and a screenshot of each goes to docs/dashboards/ (look at them)."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +62,8 @@ def _a_value_not_shown_by_default(superset: Superset, native_filter: dict[str, A
 
 @pytest.mark.parametrize("slug", sorted(DASHBOARDS))
 def test_every_chart_renders_with_data_and_no_error(superset: Superset, page: Any, slug: str) -> None:
-    names = browser.chart_ids(page, superset.url, slug)
     load_ = browser.load_dashboard(page, superset.url, slug)
+    names = load_.names
     browser.screenshot(page, SCREENSHOTS / f"{slug}.png")
     assert set(load_.charts) == set(names)
     errors = {names[chart]: answer.error for chart, answer in load_.charts.items() if answer.error}
@@ -95,12 +97,11 @@ def test_the_first_select_filter_changes_what_the_charts_show(
 
 def _sql_lab(superset: Superset, page: Any, statement: str) -> tuple[int, str]:
     database_id = page.request.get(f"{superset.url}/api/v1/database/").json()["result"][0]["id"]
-    token = page.request.get(f"{superset.url}/api/v1/security/csrf_token/").json()["result"]
     answer = page.request.post(
         f"{superset.url}/api/v1/sqllab/execute/",
         data={"database_id": database_id, "sql": statement, "runAsync": False,
               "client_id": secrets.token_hex(5), "queryLimit": 10},
-        headers={"X-CSRFToken": token, "Referer": superset.url},
+        headers=browser.csrf_headers(page, superset.url),
     )
     return answer.status, answer.text()
 
@@ -116,9 +117,6 @@ def test_the_dashboards_connection_reads_the_views_and_not_the_raw_sources(
 
 def test_one_sigterm_stops_superset_and_its_workers(superset: Superset) -> None:
     """Checked last (the module's order): the session's server is stopped by this test."""
-    import os
-    import signal
-
     group = os.getpgid(superset.process.pid)
     os.kill(superset.process.pid, signal.SIGTERM)
     assert superset.process.wait(timeout=60) is not None
