@@ -2,7 +2,7 @@
 {% macro mv_choose_action(existing, fingerprint) -%}
   {%- if existing is none -%}
     {{ return('create') }}
-  {%- elif should_full_refresh() or existing.kind != 'm' -%}
+  {%- elif should_full_refresh() or existing.kind != mv_relation_kind() -%}
     {{ return('rebuild') }}
   {%- elif existing.fingerprint != fingerprint or existing.built_oid != existing.oid -%}
     {%- set on_change = config.get('on_configuration_change') or 'apply' -%}
@@ -13,6 +13,8 @@
     {{ return('skip_fresh') }}
   {%- elif strategy == 'swap' -%}
     {{ return('refresh_swap') }}
+  {%- elif strategy == 'incremental' -%}
+    {{ return('refresh_incremental') }}
   {%- elif existing.has_unique_index and existing.populated -%}
     {{ return('refresh_concurrently') }}
   {%- endif -%}

@@ -3,8 +3,8 @@
   a new relation has no column statistics until autovacuum gets to it, and the first readers'
   plans would rest on default guesses.
 #}
-{% macro mv_create_sql(relation, sql, indexes, analyze=true) -%}
-  {%- set statements = ['create materialized view ' ~ relation ~ ' as\n' ~ sql ~ '\nwith data'] -%}
+{% macro mv_create_sql(relation, sql, indexes, analyze=true, kind='m') -%}
+  {%- set statements = ['create ' ~ mv_kind_word(kind) ~ ' ' ~ relation ~ ' as\n' ~ sql ~ '\nwith data'] -%}
   {%- for index in indexes -%}
     {%- do statements.append(mv_index_create_sql(relation, index)) -%}
   {%- endfor -%}

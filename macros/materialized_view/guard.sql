@@ -22,6 +22,8 @@ declare
     v_duplicate text;
     v_tries int;
     v_lock_timeout text;
+    v_count bigint;
+    v_counts bigint[] := '{}';
 begin
 {%- if phase in ['copies', 'swap'] %}
     select started_at into v_started from {{ log }} where id = {{ log_id }};
@@ -55,7 +57,28 @@ begin
 {%- else %}
 {%- for statement in statements %}
         execute {{ tag }}{{ statement }}{{ tag }};
+{%- if phase == 'incremental' %}
+        get diagnostics v_count = row_count;
+        v_counts := v_counts || v_count;
+{%- endif %}
 {%- endfor %}
+{%- endif %}
+{%- if phase == 'incremental' %}
+{#- Statement order of mv_incremental_sql: slices, setting, new rows, deleted, expired, inserted.
+    The row count follows from the last one logged, without counting the table. #}
+        select l.rows_after + v_counts[6] - v_counts[4] - v_counts[5] into v_rows
+          from {{ log }} l
+         where l.relation = {{ mv_literal(target.schema ~ '.' ~ target.identifier) }} and l.status = 'success'
+           and l.rows_after is not null and l.id < {{ log_id }}
+         order by l.id desc limit 1;
+        if v_rows is null then
+            execute {{ tag }}select count(*) from {{ target }}{{ tag }} into v_rows;
+        end if;
+        update {{ log }}
+           set slices = v_counts[1], rows_deleted = v_counts[4] + v_counts[5], rows_inserted = v_counts[6],
+               note = concat_ws('; ', note, format('%s slices recomputed: %s rows deleted (%s of them expired), %s inserted',
+                                                   v_counts[1], v_counts[4] + v_counts[5], v_counts[5], v_counts[6]))
+         where id = {{ log_id }};
 {%- endif %}
 {%- if phase == 'build' %}
         execute {{ tag }}select count(*) from {{ target }}{{ tag }} into v_rows;

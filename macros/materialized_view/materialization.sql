@@ -4,7 +4,9 @@
   leaving the previous view serving. What each run does: docs/materialized-view.md.
 #}
 {% materialization materialized_view, adapter='postgres' %}
-  {%- set target = this.incorporate(type='materialized_view') -%}
+  {%- set kind = mv_relation_kind() -%}
+  {%- set target = this.incorporate(type='table' if kind == 'r' else 'materialized_view') -%}
+  {%- set incremental = mv_incremental_config() if kind == 'r' else none -%}
   {%- set model_sql = sql.strip().rstrip(';').strip() -%}
   {%- set unique_key = mv_unique_key() -%}
   {%- set collected = mv_collect_indexes(target, unique_key, post_hooks) -%}
@@ -26,11 +28,19 @@
   {%- set planned = mv_choose_action(described, fingerprint) -%}
   {#- Change triggers go on before the locks, each in a short transaction of its own. -#}
   {%- set install_errors = mv_track_sources(described) if skip_unchanged else {} -%}
+  {%- set tracked = mv_track_invalidations(target, incremental) if incremental is not none else none -%}
+  {%- if tracked is not none and tracked not in ['present', 'installed'] -%}
+    {{ mv_log_failure(log_id, 'refresh_incremental', 'its invalidation triggers on ' ~ incremental.source ~ ' could not be installed: ' ~ tracked) }}
+    {{ adapter.commit() }}
+    {{ exceptions.raise_database_error(model.name ~ ": its invalidation triggers on " ~ incremental.source ~ " could not be installed; the previous rows are still in place.\n" ~ tracked) }}
+  {%- endif -%}
+  {%- set planned = mv_incremental_plan(planned, target, incremental, tracked).action -%}
   {%- set session_lock = planned in swap_actions -%}
   {%- set guards = mv_guards(planned, described) -%}
   {{ mv_lock(target, guards, session=session_lock) }}
   {%- set existing = mv_describe(target) -%}
-  {%- set action = mv_choose_action(existing, fingerprint) -%}
+  {%- set plan = mv_incremental_plan(mv_choose_action(existing, fingerprint), target, incremental, tracked) -%}
+  {%- set action = plan.action -%}
   {%- set needed = mv_guards(action, existing) -%}
   {%- if (action in swap_actions and not session_lock) or not mv_guards_cover(guards, needed) -%}
     {#- Another run changed the view, or a view in another mart began to read it, while this
@@ -41,8 +51,10 @@
     {%- set guards = needed -%}
     {{ mv_lock(target, guards, session=session_lock) }}
     {%- set existing = mv_describe(target) -%}
-    {%- set action = mv_choose_action(existing, fingerprint) -%}
+    {%- set plan = mv_incremental_plan(mv_choose_action(existing, fingerprint), target, incremental, tracked) -%}
+    {%- set action = plan.action -%}
   {%- endif -%}
+  {%- if plan.note -%}{{ mv_log_note(log_id, plan.note) }}{%- endif -%}
   {%- set swapping = action in swap_actions -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
@@ -85,11 +97,19 @@
     {%- if session_lock -%}{{ mv_unlock(target, guards) }}{%- endif -%}
     {{ exceptions.raise_fail_fast_error(message) }}
   {%- else -%}
+    {#- What the log holds now is what a build sees: consumed with the build (mv_invalidations_consumed_sql). -#}
+    {%- set seen = run_query('select pg_current_snapshot()::text').columns[0].values()[0] if incremental is not none and action != 'refresh_incremental' else none -%}
     {%- if action == 'create' -%}
-      {%- set statements = mv_create_sql(target, model_sql, indexes) -%}
+      {%- set statements = mv_create_sql(target, model_sql, indexes, kind=kind) -%}
+    {%- elif action == 'refresh_incremental' -%}
+      {%- set column_types = {} -%}
+      {%- for column in adapter.get_columns_in_relation(target) -%}
+        {%- do column_types.update({column.name: column.data_type}) -%}
+      {%- endfor -%}
+      {%- set statements = mv_incremental_sql(target, incremental, model_sql, column_types) -%}
     {%- elif swapping -%}
       {%- if action == 'rebuild' -%}{{ log('Applying REPLACE to: ' ~ target) }}{%- endif -%}
-      {%- set swap = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid)) -%}
+      {%- set swap = mv_rebuild_sql(existing, target, model_sql, indexes, mv_dependants(existing.oid), kind=kind) -%}
       {%- set can_fall_back = action == 'refresh_swap' and existing.has_unique_index and existing.populated -%}
       {%- if mv_build_for_swap(log_id, action, target, swap, model_sql, unique_key, can_fall_back, guards if session_lock else none) -%}
         {%- set statements = swap.swap -%}
@@ -104,18 +124,23 @@
       {%- endif -%}
       {%- set statements = mv_refresh_sql(target, action == 'refresh_concurrently') -%}
     {%- endif -%}
+    {%- if seen is not none -%}
+      {%- do statements.append(mv_invalidations_consumed_sql(target, seen)) -%}
+    {%- endif -%}
     {%- do statements.append(mv_state_save_sql(target, fingerprint, unique_key,
-                                               source_check.markers if source_check is not none else none)) -%}
+                                               source_check.markers if source_check is not none else none,
+                                               incremental, model_sql)) -%}
     {%- do statements.append(mv_view_changed_sql(target)) -%}
 
     {% call statement('main') %}
       {{ mv_guarded_sql(log_id, action, target, statements, model_sql, unique_key,
-                        phase='swap' if swapping else 'all') }}
+                        phase='swap' if swapping else ('incremental' if action == 'refresh_incremental' else 'all')) }}
     {% endcall %}
     {%- set error = mv_log_outcome(log_id) -%}
     {%- do store_raw_result(name='main', message={'create': 'created', 'rebuild': 'rebuilt', 'refresh': 'refreshed',
                                      'refresh_concurrently': 'refreshed concurrently',
-                                     'refresh_swap': 'refreshed by swap'}[action],
+                                     'refresh_swap': 'refreshed by swap',
+                                     'refresh_incremental': 'refreshed incrementally'}[action],
                             code=action, rows_affected=-1) -%}
     {%- if error is not none -%}
       {#- Keep the log row of the failure; the work itself was rolled back. -#}
@@ -125,7 +150,7 @@
 
     {%- if not swapping -%}
       {% do persist_docs(target, model) %}
-      {% do apply_grants(target, mv_grants_for_existing_roles(config.get('grants')), should_revoke=action in ['refresh', 'refresh_concurrently']) %}
+      {% do apply_grants(target, mv_grants_for_existing_roles(config.get('grants')), should_revoke=action in ['refresh', 'refresh_concurrently', 'refresh_incremental']) %}
     {%- endif -%}
   {%- endif -%}
 

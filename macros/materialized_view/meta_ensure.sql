@@ -1,6 +1,6 @@
 {# The version of the meta tables' DDL, kept as the comment of mv_status. #}
 {% macro mv_meta_version() -%}
-  {{ return('mv_meta v3') }}
+  {{ return('mv_meta v4') }}
 {%- endmacro %}
 
 {#
@@ -40,6 +40,12 @@
           skip_reason      text
       );
       alter table {{ meta }}.refresh_log add column if not exists skip_reason text;
+      alter table {{ meta }}.refresh_log add column if not exists slices integer;
+      alter table {{ meta }}.refresh_log add column if not exists rows_deleted bigint;
+      alter table {{ meta }}.refresh_log add column if not exists rows_inserted bigint;
+      comment on column {{ meta }}.refresh_log.slices is 'refresh_incremental: the (key, from-day) slices recomputed.';
+      comment on column {{ meta }}.refresh_log.rows_deleted is 'refresh_incremental: rows deleted (the slices'' old rows and the days that left the window).';
+      comment on column {{ meta }}.refresh_log.rows_inserted is 'refresh_incremental: the slices'' new rows.';
       comment on column {{ meta }}.refresh_log.skip_reason is 'Why a skip did nothing: unchanged (no source changed), fresh (rebuilt earlier in this run with its upstream) or configuration (on_configuration_change: continue).';
       create index if not exists refresh_log_relation_idx on {{ meta }}.refresh_log (relation, id desc);
       comment on table {{ meta }}.refresh_log is 'Every create / refresh / rebuild / skip of a materialized view by the materialized_view materialization, with its outcome.';
@@ -55,6 +61,12 @@
           primary key (schema_name, relation_name)
       );
       alter table {{ meta }}.mv_state add column if not exists source_markers jsonb;
+      alter table {{ meta }}.mv_state add column if not exists model_sql text;
+      alter table {{ meta }}.mv_state add column if not exists incremental jsonb;
+      comment on column {{ meta }}.mv_state.model_sql is 'refresh_strategy incremental: the compiled SQL, which the proof of sameness recomputes in full.';
+      comment on column {{ meta }}.mv_state.incremental is 'refresh_strategy incremental: the key and time columns of its slices.';
+      {{ mv_invalidations_ddl_sql() }}
+      {{ mv_proof_function_sql() }}
       comment on table {{ meta }}.mv_state is 'What each materialized view was last built from (fingerprint of its compiled SQL and indexes) and the relation OID built.';
       comment on column {{ meta }}.mv_state.source_markers is 'skip_refresh_when_unchanged: the change marker of each relation the view reads, read just before its last refresh.';
       create table if not exists {{ meta }}.source_changes (
@@ -80,6 +92,12 @@
           from {{ meta }}.refresh_log l
           where l.status = 'success' and l.rows_after is not null
           order by l.relation, l.id desc
+      ),
+      last_incremental as (
+          select distinct on (l.relation) l.relation, l.finished_at, l.slices
+          from {{ meta }}.refresh_log l
+          where l.status = 'success' and l.action = 'refresh_incremental'
+          order by l.relation, l.id desc
       )
       select
           s.schema_name,
@@ -100,12 +118,16 @@
           lr.finished_at as last_finished_at,
           lr.duration_seconds as last_duration_seconds,
           case when lr.status <> 'success' then lr.error end as last_error,
-          ls.finished_at as last_success_at
+          ls.finished_at as last_success_at,
+          case c.relkind when 'm' then 'materialized view' when 'r' then 'incremental table' end as kind,
+          li.slices as last_slices,
+          li.finished_at as last_incremental_at
       from {{ meta }}.mv_state s
       left join pg_namespace n on n.nspname = s.schema_name
-      left join pg_class c on c.relnamespace = n.oid and c.relname = s.relation_name and c.relkind = 'm'
+      left join pg_class c on c.relnamespace = n.oid and c.relname = s.relation_name and c.relkind in ('m', 'r')
       left join last_run lr on lr.relation = s.schema_name || '.' || s.relation_name
-      left join last_success ls on ls.relation = s.schema_name || '.' || s.relation_name;
+      left join last_success ls on ls.relation = s.schema_name || '.' || s.relation_name
+      left join last_incremental li on li.relation = s.schema_name || '.' || s.relation_name;
       comment on view {{ meta }}.mv_status is {{ version }};
     end
     $mv_meta$

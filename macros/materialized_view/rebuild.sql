@@ -2,7 +2,7 @@
   A rebuild or swap as statement lists: build the new view and its dependants' copies under
   temporary names, then swap them in by catalog changes only (docs/materialized-view.md).
 #}
-{% macro mv_rebuild_sql(existing, target, sql, indexes, dependants) -%}
+{% macro mv_rebuild_sql(existing, target, sql, indexes, dependants, kind='m') -%}
   {%- set staging = mv_sibling(target) -%}
   {%- set copies = [] -%}
   {%- set swap = [] -%}
@@ -14,7 +14,7 @@
   {#- 1. Build the new relation and new copies of its dependants on it; readers are not blocked.
       Leftovers of a run killed between the two transaction steps go first, with their copies. -#}
   {%- set statements = [mv_drop_staging_sql(staging)] -%}
-  {%- do statements.extend(mv_create_sql(staging, sql, [], analyze=false)) -%}
+  {%- do statements.extend(mv_create_sql(staging, sql, [], analyze=false, kind=kind)) -%}
   {%- for index in indexes -%}
     {%- do statements.append(mv_index_create_sql(staging, index, mv_staging_index_name(index.name))) -%}
   {%- endfor -%}
@@ -42,7 +42,7 @@
     {%- do swap.append('drop ' ~ mv_kind_word(dependant.kind) ~ ' ' ~ mv_qualified(dependant.schema, dependant.name)) -%}
   {%- endfor -%}
   {%- do swap.append('drop ' ~ mv_kind_word(existing.kind) ~ ' ' ~ target) -%}
-  {%- do swap.append('alter materialized view ' ~ staging ~ ' rename to ' ~ adapter.quote(target.identifier)) -%}
+  {%- do swap.append('alter ' ~ mv_kind_word(kind) ~ ' ' ~ staging ~ ' rename to ' ~ adapter.quote(target.identifier)) -%}
   {%- for index in indexes -%}
     {%- do swap.append(mv_index_rename_sql(target.schema, index.name)) -%}
   {%- endfor -%}

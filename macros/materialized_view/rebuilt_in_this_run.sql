@@ -15,7 +15,7 @@
           and not exists (
               select 1 from {{ log }} p
               where p.invocation_id = r.invocation_id and p.id > r.id and p.status = 'success'
-                and p.action in ('create', 'refresh', 'refresh_concurrently', 'refresh_swap', 'rebuild')
+                and p.action in ('create', 'refresh', 'refresh_concurrently', 'refresh_swap', 'refresh_incremental', 'rebuild')
                 and p.relation in (
                     select pn.nspname || '.' || pc.relname
                     from pg_depend d

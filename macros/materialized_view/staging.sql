@@ -1,7 +1,7 @@
 {# The temporary names a rebuild builds under, and renaming them into place. #}
 {% macro mv_sibling(relation) -%}
   {{ return(relation.incorporate(path={'identifier': mv_staging_name(relation.identifier)},
-                                 type='materialized_view')) }}
+                                 type=relation.type or 'materialized_view')) }}
 {%- endmacro %}
 
 {% macro mv_staging_name(name) -%}

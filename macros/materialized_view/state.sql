@@ -17,17 +17,21 @@
   the change markers of what it read (skip_refresh_when_unchanged; null when it is off, so
   turning it on again starts with a refresh).
 #}
-{% macro mv_state_save_sql(relation, fingerprint, unique_key, source_markers=none) -%}
+{% macro mv_state_save_sql(relation, fingerprint, unique_key, source_markers=none, incremental=none, sql=none) -%}
   insert into {{ adapter.quote(mv_meta_schema()) }}.mv_state
-      (schema_name, relation_name, model, relation_oid, fingerprint, unique_key, updated_at, source_markers)
+      (schema_name, relation_name, model, relation_oid, fingerprint, unique_key, updated_at, source_markers,
+       incremental, model_sql)
   values ({{ mv_literal(relation.schema) }}, {{ mv_literal(relation.identifier) }},
           {{ mv_literal(model.name) }}, {{ mv_literal(relation.render()) }}::regclass,
           {{ mv_literal(fingerprint) }},
           {{ mv_literal(unique_key | join(', ')) if unique_key else 'null' }}, now(),
-          {{ mv_literal(tojson(source_markers)) ~ '::jsonb' if source_markers is not none else 'null' }})
+          {{ mv_literal(tojson(source_markers)) ~ '::jsonb' if source_markers is not none else 'null' }},
+          {{ mv_literal(tojson({'key': incremental.key, 'time_column': incremental.time_column})) ~ '::jsonb' if incremental is not none else 'null' }},
+          {{ mv_literal(sql) if incremental is not none else 'null' }})
   on conflict (schema_name, relation_name) do update
       set model = excluded.model, relation_oid = excluded.relation_oid,
           fingerprint = excluded.fingerprint, unique_key = excluded.unique_key,
-          updated_at = excluded.updated_at, source_markers = excluded.source_markers
+          updated_at = excluded.updated_at, source_markers = excluded.source_markers,
+          incremental = excluded.incremental, model_sql = excluded.model_sql
 {%- endmacro %}
 
