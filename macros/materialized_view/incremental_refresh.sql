@@ -20,11 +20,12 @@
   {%- set columns = [] -%}
   {%- for column in column_types -%}{%- do columns.append(adapter.quote(column)) -%}{%- endfor -%}
   {%- set statements = [] -%}
-  {#- 1. Consume: entries committed before this statement; later ones wait for the next run. -#}
+  {#- 1. Consume the entries committed before this statement and due by the run's clock; the
+      others wait for a later run. -#}
   {%- do statements.append(
       'create temp table mv_run_slices on commit drop as\n'
       ~ 'with consumed as (delete from ' ~ meta ~ '.mv_invalidations where relation = ' ~ relation
-      ~ ' and not rebuild returning key, from_time)\n'
+      ~ ' and not rebuild and until_time <= ' ~ mv_run_clock_sql() ~ ' returning key, from_time)\n'
       ~ 'select key, ' ~ cfg.slice_day | replace('{time}', 'min(from_time)') ~ ' as from_day from consumed group by key') -%}
   {#- 2. Tell the model's SQL which slices to compute (see mv_slices). -#}
   {%- do statements.append(
@@ -46,12 +47,14 @@
 
 {#
   After a create or rebuild: the log entries whose writes the build saw (visible in the
-  snapshot taken before it) are consumed; later ones are recomputed by the next run.
+  snapshot taken before it) and whose time has come are consumed; the others are recomputed
+  by a later run.
 #}
 {% macro mv_invalidations_consumed_sql(target, snapshot) -%}
   delete from {{ adapter.quote(mv_meta_schema()) }}.mv_invalidations
    where relation = {{ mv_literal(target.schema ~ '.' ~ target.identifier) }}
      and pg_visible_in_snapshot(xid, {{ mv_literal(snapshot) }}::pg_snapshot)
+     and (rebuild or until_time <= {{ mv_run_clock_sql() }})
 {%- endmacro %}
 
 

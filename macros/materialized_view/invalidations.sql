@@ -15,7 +15,9 @@
           xid       xid8 not null default pg_current_xact_id(),
           logged_at timestamptz not null default now()
       );
+      alter table {{ meta }}.mv_invalidations add column if not exists until_time timestamptz;
       create index if not exists mv_invalidations_relation_idx on {{ meta }}.mv_invalidations (relation);
+      comment on column {{ meta }}.mv_invalidations.until_time is 'The latest changed time of the entry: it is consumed once the run''s clock has reached it (a row dated ahead counts when its time comes).';
       comment on table {{ meta }}.mv_invalidations is 'refresh_strategy incremental: per write statement on a model''s source, the keys it touched and the earliest time per key (rebuild = a TRUNCATE); consumed by the model''s next run.';
       {#- Installs a model's triggers on its source (insert, update, delete: each with its
           transition tables; truncate) and returns 'present', 'installed' (the log may have
@@ -86,8 +88,11 @@
   {%- set columns = (cfg.key + [cfg.source_time]) | map('string') | list -%}
   {%- set quoted = [] -%}
   {%- for column in columns -%}{%- do quoted.append(adapter.quote(column)) -%}{%- endfor -%}
-  {%- set pick = 'select ' ~ relation ~ ', array[' ~ key | join(', ') ~ '], min(' ~ adapter.quote(cfg.source_time) ~ ')' -%}
-  {%- set insert = 'insert into ' ~ meta ~ '.mv_invalidations (relation, key, from_time) ' -%}
+  {%- set time = adapter.quote(cfg.source_time) -%}
+  {%- set pick = 'select ' ~ relation ~ ', array[' ~ key | join(', ') ~ '], min(' ~ time ~ '), max(' ~ time ~ ')' -%}
+  {%- set insert = 'insert into ' ~ meta ~ '.mv_invalidations (relation, key, from_time, until_time) ' -%}
+  {#- Rows dated ahead of the writer's clock get an entry of their own, due when their time comes. -#}
+  {%- set groups = ' group by 2, ' ~ time ~ ' > now()' -%}
 create or replace function {{ meta }}.{{ mv_invalidation_prefix(target) }}() returns trigger
     language plpgsql security definer set search_path = pg_catalog, pg_temp
 as $mv_fn$
@@ -95,15 +100,15 @@ begin
     if tg_op = 'TRUNCATE' then
         insert into {{ meta }}.mv_invalidations (relation, rebuild) values ({{ relation }}, true);
     elsif tg_op = 'INSERT' then
-        {{ insert }}{{ pick }} from mv_new group by 2;
+        {{ insert }}{{ pick }} from mv_new{{ groups }};
     elsif tg_op = 'DELETE' then
-        {{ insert }}{{ pick }} from mv_old group by 2;
+        {{ insert }}{{ pick }} from mv_old{{ groups }};
     else
         {{ insert }}{{ pick }} from (
             select {{ quoted | join(', ') }} from mv_old
             union all
             select {{ quoted | join(', ') }} from mv_new
-        ) as changed group by 2;
+        ) as changed{{ groups }};
     end if;
     return null;
 end
@@ -141,15 +146,35 @@ comment on function {{ meta }}.{{ mv_invalidation_prefix(target) }}() is {{ mv_l
   {%- set day = cfg.slice_day | replace('{time}', 'min(from_time)') -%}
   {%- set query -%}
     select count(*) as slices,
-           coalesce(sum(greatest(current_date - from_day, 0) + 1), 0) as slice_days,
+           coalesce(sum(greatest(({{ mv_run_clock_sql() }})::date - from_day, 0) + 1), 0) as slice_days,
            coalesce(bool_or(rebuild), false) as rebuild
     from (
         select key, {{ day }} as from_day, bool_or(rebuild) as rebuild
         from {{ adapter.quote(mv_meta_schema()) }}.mv_invalidations
         where relation = {{ mv_literal(target.schema ~ '.' ~ target.identifier) }}
+          and (rebuild or until_time <= {{ mv_run_clock_sql() }})
         group by key
     ) as slices
   {%- endset -%}
   {%- set row = run_query(query).rows[0] -%}
   {{ return({'slices': row['slices'], 'slice_days': row['slice_days'], 'rebuild': row['rebuild']}) }}
 {% endmacro %}
+
+
+{#
+  A model no longer incremental (or a table the project no longer keeps): its trigger
+  function goes with its triggers (CASCADE), and its log entries with it, so writers stop
+  logging for nobody. A no-op, one catalog lookup, when there is nothing to drop.
+#}
+{% macro mv_untrack_invalidations_sql(target) -%}
+  {%- set meta = adapter.quote(mv_meta_schema()) -%}
+  {%- set function = mv_meta_schema() ~ '.' ~ mv_invalidation_prefix(target) ~ '()' -%}
+  do $mv_untrack$
+  begin
+      if to_regprocedure({{ mv_literal(function) }}) is not null then
+          drop function {{ meta }}.{{ mv_invalidation_prefix(target) }}() cascade;
+          delete from {{ meta }}.mv_invalidations where relation = {{ mv_literal(target.schema ~ '.' ~ target.identifier) }};
+      end if;
+  end
+  $mv_untrack$
+{%- endmacro %}

@@ -34,6 +34,9 @@
     {{ adapter.commit() }}
     {{ exceptions.raise_database_error(model.name ~ ": its invalidation triggers on " ~ incremental.source ~ " could not be installed; the previous rows are still in place.\n" ~ tracked) }}
   {%- endif -%}
+  {%- if incremental is none -%}
+    {% call statement('mv_untrack_invalidations') %}{{ mv_untrack_invalidations_sql(target) }}{% endcall %}
+  {%- endif -%}
   {%- set planned = mv_incremental_plan(planned, target, incremental, tracked).action -%}
   {%- set session_lock = planned in swap_actions -%}
   {%- set guards = mv_guards(planned, described) -%}

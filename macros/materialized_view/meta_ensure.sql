@@ -63,6 +63,8 @@
       alter table {{ meta }}.mv_state add column if not exists source_markers jsonb;
       alter table {{ meta }}.mv_state add column if not exists model_sql text;
       alter table {{ meta }}.mv_state add column if not exists incremental jsonb;
+      alter table {{ meta }}.mv_state add column if not exists as_of timestamptz;
+      comment on column {{ meta }}.mv_state.as_of is 'The clock of the last run (now(), or the setting analytics.as_of that pins it; see refresh_time).';
       comment on column {{ meta }}.mv_state.model_sql is 'refresh_strategy incremental: the compiled SQL, which the proof of sameness recomputes in full.';
       comment on column {{ meta }}.mv_state.incremental is 'refresh_strategy incremental: the key and time columns of its slices.';
       {{ mv_invalidations_ddl_sql() }}

@@ -8,6 +8,14 @@
   {{ return('mv.slices') }}
 {%- endmacro %}
 
+{#
+  The run's clock, as refresh_time reads it without a var: the setting analytics.as_of, else
+  now(). A log entry is due once this clock has reached its latest changed time.
+#}
+{% macro mv_run_clock_sql() -%}
+  coalesce(nullif(current_setting('analytics.as_of', true), '')::timestamptz, now())
+{%- endmacro %}
+
 {# The slices as a table expression: `from {{ mv_slices('dispensary_id integer, ...') }}`. #}
 {% macro mv_slices(key_columns) -%}
   jsonb_to_recordset(
