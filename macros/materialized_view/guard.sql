@@ -4,7 +4,7 @@
   record. Phases and the swap's lock retries: docs/materialized-view.md, "The guarded block".
 #}
 {% macro mv_guarded_sql(log_id, action, target, statements, sql, unique_key, phase='all',
-                        swap_attempts=2000, swap_lock_timeout='50ms', swap_retry_pause=0.1) -%}
+                        swap_attempts=3000, swap_lock_timeout='20ms', swap_retry_pause=0.1) -%}
   {%- set tag = '$mvq$' -%}
   {%- for statement in statements + [sql] -%}
     {%- if tag in statement -%}
