@@ -16,6 +16,7 @@
           logged_at timestamptz not null default now()
       );
       alter table {{ meta }}.mv_invalidations add column if not exists until_time timestamptz;
+      update {{ meta }}.mv_invalidations set until_time = from_time where until_time is null and not rebuild;
       create index if not exists mv_invalidations_relation_idx on {{ meta }}.mv_invalidations (relation);
       comment on column {{ meta }}.mv_invalidations.until_time is 'The latest changed time of the entry: it is consumed once the run''s clock has reached it (a row dated ahead counts when its time comes).';
       comment on table {{ meta }}.mv_invalidations is 'refresh_strategy incremental: per write statement on a model''s source, the keys it touched and the earliest time per key (rebuild = a TRUNCATE); consumed by the model''s next run.';
@@ -170,11 +171,22 @@ comment on function {{ meta }}.{{ mv_invalidation_prefix(target) }}() is {{ mv_l
   {%- set meta = adapter.quote(mv_meta_schema()) -%}
   {%- set function = mv_meta_schema() ~ '.' ~ mv_invalidation_prefix(target) ~ '()' -%}
   do $mv_untrack$
+  declare
+      v_lock_timeout text := current_setting('lock_timeout');
   begin
-      if to_regprocedure({{ mv_literal(function) }}) is not null then
-          drop function {{ meta }}.{{ mv_invalidation_prefix(target) }}() cascade;
-          delete from {{ meta }}.mv_invalidations where relation = {{ mv_literal(target.schema ~ '.' ~ target.identifier) }};
-      end if;
+      -- Dropping the triggers locks the source: short tries, so its readers and writers never
+      -- queue behind it; a table kept busy is left to the next run.
+      for v_attempt in 1..20 loop
+          exit when to_regprocedure({{ mv_literal(function) }}) is null;
+          begin
+              perform set_config('lock_timeout', '100ms', true);
+              drop function {{ meta }}.{{ mv_invalidation_prefix(target) }}() cascade;
+              delete from {{ meta }}.mv_invalidations where relation = {{ mv_literal(target.schema ~ '.' ~ target.identifier) }};
+          exception when lock_not_available then
+              perform pg_sleep(0.05);
+          end;
+      end loop;
+      perform set_config('lock_timeout', v_lock_timeout, true);
   end
   $mv_untrack$
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {# The version of the meta tables' DDL, kept as the comment of mv_status. #}
 {% macro mv_meta_version() -%}
-  {{ return('mv_meta v4') }}
+  {{ return('mv_meta v5') }}
 {%- endmacro %}
 
 {#
