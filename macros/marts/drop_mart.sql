@@ -11,7 +11,11 @@
   failed swap of one of them, and the functions its models declare in config
   `meta: {functions: ['name(arg types)']}` (in the model's schema unless qualified). Their
   grants, indexes and comments go with them; their mv_state rows are deleted, the refresh log
-  is history and kept. Source tables, schemas and other marts' objects are never dropped.
+  is history and kept. A model with refresh_strategy 'incremental' is a table (dropped as one)
+  with invalidation tracking, which goes too: its trigger function in the meta schema, dropped
+  with CASCADE so its triggers on the model's source go with it (only triggers can call a
+  trigger function), and its rows of mv_invalidations. Source tables, schemas and other marts'
+  objects are never dropped.
 
   Refused, with nothing dropped, when an object outside the mart depends on one of the mart's
   (a view or materialized view of another schema or mart, a BEGIN ATOMIC function, a column
@@ -86,12 +90,13 @@
     {%- endif -%}
   {%- endfor -%}
 
+  {%- set untracked = drop_mart_untrack(members, dry_run, prefix) -%}
   {%- set state_rows = drop_mart_forget(members, dry_run) -%}
   {%- if state_rows > 0 -%}
     {{ log(prefix ~ ('would delete ' if dry_run else 'deleted ') ~ state_rows ~ ' row(s) of '
            ~ mv_meta_schema() ~ '.mv_state (the refresh log is kept)', info=true) }}
   {%- endif -%}
-  {%- if present | length == 0 and state_rows == 0 -%}
+  {%- if present | length == 0 and state_rows == 0 and untracked == 0 -%}
     {{ log(prefix ~ 'nothing to drop: none of its objects is in the database', info=true) }}
   {%- elif not dry_run -%}
     {{ adapter.commit() }}
@@ -250,6 +255,59 @@
                          'dependant': row['dependant'], 'member': row['member']}) -%}
   {%- endfor -%}
   {{ return(edges) }}
+{%- endmacro %}
+
+
+{#
+  The invalidation tracking of the mart's incremental models (refresh_strategy 'incremental',
+  macros/materialized_view/invalidations.sql), whether their table is still there or not: each
+  model's trigger function, found by its name (mv_invalidation_prefix), is dropped with CASCADE,
+  which drops the triggers calling it on the model's source, and the model's rows of
+  mv_invalidations are deleted (in a dry run: listed and counted). Returns how many functions
+  and log rows there were.
+#}
+{% macro drop_mart_untrack(members, dry_run, prefix) -%}
+  {%- set meta = mv_meta_schema() -%}
+  {%- set has_log = run_query("select to_regclass(" ~ mv_literal(adapter.quote(meta) ~ '.mv_invalidations') ~ ") is not null").columns[0].values()[0] -%}
+  {%- if not has_log -%}{{ return(0) }}{%- endif -%}
+  {%- set found = [] -%}
+  {%- for member in members if member.kind == 'relation' and not member.optional -%}
+    {%- set name = mv_invalidation_prefix(api.Relation.create(schema=member.schema, identifier=member.name)) -%}
+    {%- set signature = adapter.quote(meta) ~ '.' ~ adapter.quote(name) ~ '()' -%}
+    {%- set relation = member.schema ~ '.' ~ member.name -%}
+    {%- set query -%}
+      select to_regprocedure({{ mv_literal(signature) }}) is not null as function_exists,
+             coalesce(array_to_string(array(
+                 select distinct t.tgrelid::regclass::text from pg_trigger t
+                 where t.tgfoid = to_regprocedure({{ mv_literal(signature) }}) order by 1), ', '), '') as sources,
+             (select count(*) from {{ adapter.quote(meta) }}.mv_invalidations
+              where relation = {{ mv_literal(relation) }}) as log_rows
+    {%- endset -%}
+    {%- set row = run_query(query).rows[0] -%}
+    {%- if row['function_exists'] or row['log_rows'] > 0 -%}
+      {%- do found.append({'member': member, 'name': name, 'signature': signature, 'relation': relation,
+                           'function_exists': row['function_exists'], 'sources': row['sources'],
+                           'log_rows': row['log_rows'] | int}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set verb = 'would ' if dry_run else '' -%}
+  {%- for tracking in found -%}
+    {%- if tracking.function_exists -%}
+      {{ log(prefix ~ verb ~ 'drop function ' ~ meta ~ '.' ~ tracking.name ~ '() with its triggers on '
+             ~ (tracking.sources or 'no table') ~ ' (invalidation tracking of ' ~ tracking.member.origin ~ ')', info=true) }}
+      {%- if not dry_run -%}
+        {%- do run_query('drop function ' ~ tracking.signature ~ ' cascade') -%}
+      {%- endif -%}
+    {%- endif -%}
+    {%- if tracking.log_rows > 0 -%}
+      {{ log(prefix ~ verb ~ ('delete ' if dry_run else 'deleted ') ~ tracking.log_rows ~ ' row(s) of ' ~ meta
+             ~ '.mv_invalidations (' ~ tracking.member.origin ~ ')', info=true) }}
+      {%- if not dry_run -%}
+        {%- do run_query('delete from ' ~ adapter.quote(meta) ~ '.mv_invalidations where relation = ' ~ mv_literal(tracking.relation)) -%}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(found | length) }}
 {%- endmacro %}
 
 

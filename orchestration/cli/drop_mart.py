@@ -1,10 +1,12 @@
 """`analytics drop-mart NAME [--dry-run]`: drop a whole mart, or nothing.
 
 A wrapper of the dbt operation `drop_mart` (macros/marts/drop_mart.sql), which does the work
-in one transaction: the relations of the mart's models and the functions they declare in
-`meta: {functions: [...]}`, with their grants, and their rows of mv_state; refused when an
-object outside the mart depends on one of them. Here: the mart must exist (exit 2 otherwise),
-and dbt's exit code is the command's. See docs/orchestration.md, "Dropping a mart".
+in one transaction: the relations of the mart's models (an incremental model's table with its
+trigger function, the triggers on its source, and its rows of mv_invalidations) and the
+functions they declare in `meta: {functions: [...]}`, with their grants, and their rows of
+mv_state; refused when an object outside the mart depends on one of them. Here: the mart must
+exist (exit 2 otherwise), and dbt's exit code is the command's. See docs/orchestration.md,
+"Dropping a mart".
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def drop_mart_command(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="List what would be dropped; drop nothing.")] = False,
 ) -> None:
-    """Drop a whole mart (its views, declared functions, mv_state rows) in one transaction.
+    """Drop a whole mart (its views and tables, declared functions, mv_state rows) in one transaction.
 
     Refused, dropping nothing, when anything outside it depends on it; sources and schemas stay.
     """

@@ -1,4 +1,4 @@
-"""Orphaned materialized views: in the database, in the project's schemas, declared by no model.
+"""Orphaned materialized views and incremental tables: in the database, declared by no model.
 
 Shared by `analytics status` (which lists them) and `analytics prune` (which drops them).
 
@@ -11,9 +11,18 @@ unless it is
 - the staging relation of a rebuild of a declared model (`<alias[:55]>__mv_new`, see
   macros/materialized_view/staging.sql): it exists while that rebuild runs, and the next rebuild
   drops a leftover of a killed one itself. A `__mv_new` whose model is not declared is orphaned.
-Only materialized views (relkind `m`) are ever considered: tables and plain views are never
-orphans, and the materialization's own objects (refresh_log, mv_state, mv_status and the change
-counters, in the meta schema) are tables and a view.
+
+An **incremental table** (a model with `refresh_strategy='incremental'`: a table the
+materialization keeps up to date from its source's invalidation log) is orphaned when no model
+declares it and it is the very table the materialization built: recorded in `mv_state` with
+`incremental` set and the same OID (being in a project's schema is not enough; a source is
+never an orphan). Its trigger function (`<meta>.mv_inv__<md5>()`, see
+`invalidation_function`), whose triggers sit on its source, and its rows of
+`<meta>.mv_invalidations` belong to it. Any other table is never an orphan (a table made by
+hand, or one dbt built, even in the project's schemas; a leftover `__mv_new` table of a removed
+incremental model, which mv_state does not record, neither), nor is a plain view, nor the
+materialization's own objects (refresh_log, mv_state, mv_status, mv_invalidations and the change
+counters, in the meta schema: never recorded in mv_state).
 
 Dependants are read from `pg_depend` as Postgres records them (normal dependencies): a view or
 materialized view reading the relation (through its rewrite rule), a `BEGIN ATOMIC` function,
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from hashlib import md5
 
 import psycopg2.extensions
 
@@ -32,11 +42,13 @@ from orchestration.core.project import ModelInfo, SourceTable
 STAGING_SUFFIX = "__mv_new"
 # The characters of a model's alias its staging name keeps (mv_staging_name).
 STAGING_PREFIX_CHARS = 55
+MATERIALIZED_VIEW = "materialized view"
+INCREMENTAL_TABLE = "incremental table"
 
 
 @dataclass(frozen=True)
 class Orphan:
-    """A materialized view no model declares."""
+    """A materialized view, or an incremental table, no model declares."""
 
     schema: str
     name: str
@@ -46,10 +58,24 @@ class Orphan:
     owner: str
     # The model that built it, as mv_state recorded it (a model since removed), if any.
     recorded_model: str | None
+    # MATERIALIZED_VIEW or INCREMENTAL_TABLE: what `drop` takes, and what status shows.
+    kind: str = MATERIALIZED_VIEW
 
     @property
     def relation(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    @property
+    def is_table(self) -> bool:
+        return self.kind == INCREMENTAL_TABLE
+
+
+def invalidation_function(meta_schema: str, schema: str, name: str) -> str:
+    """The name (in `meta_schema`) of the trigger function of the incremental model whose table
+    is `schema.name`; its triggers on the source are named after it (mv_invalidation_prefix in
+    macros/materialized_view/invalidations.sql)."""
+    digest = md5(f"{meta_schema}:{schema}.{name}".encode(), usedforsecurity=False).hexdigest()
+    return f"mv_inv__{digest[:16]}"
 
 
 @dataclass(frozen=True)
@@ -88,40 +114,48 @@ def find_orphans(
     sources: Mapping[str, SourceTable],
     meta_schema: str,
 ) -> list[Orphan]:
-    """The orphaned materialized views, by schema and name."""
+    """The orphaned materialized views and incremental tables, by schema and name."""
     with conn.cursor() as cur:
-        cur.execute("select to_regclass(%s) is not null",
-                    (f'"{meta_schema}".mv_state',))
+        state = f'"{meta_schema}".mv_state'  # a plain identifier (checked by project.meta_schema)
+        cur.execute("select to_regclass(%s) is not null,"
+                    " exists (select 1 from pg_attribute where attrelid = to_regclass(%s)"
+                    " and attname = 'incremental' and not attisdropped)", (state, state))
         row = cur.fetchone()
-        has_state = bool(row and row[0])
+        has_state, has_incremental = (bool(row[0]), bool(row[1])) if row else (False, False)
         recorded = "null::text"
         where_state = "false"
+        where_incremental = "false"
         if has_state:
-            # meta_schema is a plain identifier (checked by project.meta_schema).
-            state = f'"{meta_schema}".mv_state'
             recorded = (f"(select s.model from {state} s where s.schema_name = n.nspname"
                         " and s.relation_name = c.relname)")
             where_state = (f"exists (select 1 from {state} s where s.schema_name = n.nspname"
                            " and s.relation_name = c.relname)")
+        if has_incremental:
+            # The table the materialization built and recorded, not one made since in its place.
+            where_incremental = (
+                f"exists (select 1 from {state} s where s.schema_name = n.nspname"
+                " and s.relation_name = c.relname and s.incremental is not null"
+                " and s.relation_oid = c.oid)")
         cur.execute(
             f"""
             select n.nspname, c.relname, c.oid, c.relispopulated,
-                   pg_total_relation_size(c.oid), pg_get_userbyid(c.relowner), {recorded}
+                   pg_total_relation_size(c.oid), pg_get_userbyid(c.relowner), {recorded},
+                   case c.relkind when 'm' then %s else %s end
             from pg_class c
             join pg_namespace n on n.oid = c.relnamespace
-            where c.relkind = 'm'
-              and (n.nspname = any(%s) or {where_state})
+            where (c.relkind = 'm' and (n.nspname = any(%s) or {where_state}))
+               or (c.relkind = 'r' and {where_incremental})
             order by n.nspname, c.relname
             """,
-            (project_schemas(models),),
+            (MATERIALIZED_VIEW, INCREMENTAL_TABLE, project_schemas(models)),
         )
         rows = cur.fetchall()
     declared = list(models.values())
     tables = list(sources.values())
     return [
         Orphan(schema=schema, name=name, oid=int(oid), populated=bool(populated),
-               total_bytes=int(size), owner=str(owner), recorded_model=model)
-        for schema, name, oid, populated, size, owner, model in rows
+               total_bytes=int(size), owner=str(owner), recorded_model=model, kind=str(kind))
+        for schema, name, oid, populated, size, owner, model, kind in rows
         if not is_declared(schema, name, declared, tables)
     ]
 
@@ -221,7 +255,7 @@ def drop_order(orphans: Sequence[Orphan], internal: Sequence[Dependency],
     done: set[str] = set()
     while len(ordered) < len(ref):
         ready = [r for r in ref if r not in done and needs[r] <= done]
-        if not ready:  # a cycle cannot happen between views; keep the rest in name order
+        if not ready:  # a cycle cannot happen between relations; keep the rest in name order
             ready = [r for r in ref if r not in done]
         for r in sorted(ready, key=lambda r: ref[r].relation):
             ordered.append(ref[r])

@@ -33,7 +33,8 @@ from orchestration.defs.freshness import is_stale
 _COLUMNS = (
     "schema_name", "relation_name", "model", "exists", "populated", "row_count", "total_bytes",
     "index_names", "unique_key", "last_action", "last_status", "last_started_at",
-    "last_finished_at", "last_duration_seconds", "last_error", "last_success_at",
+    "last_finished_at", "last_duration_seconds", "last_error", "last_success_at", "kind",
+    "last_slices",
 )
 
 
@@ -59,6 +60,10 @@ class ViewStatus:
     stale: bool | None
     last_error: str | None
     orphaned: bool = False
+    # "materialized view", or "incremental table" (refresh_strategy incremental: a table the
+    # materialization keeps up to date, with the slices its last incremental run recomputed).
+    kind: str | None = None
+    last_slices: int | None = None
 
     @property
     def state(self) -> str:
@@ -173,6 +178,8 @@ def view_statuses(
             last_success_at=row["last_success_at"],
             stale=stale,
             last_error=row["last_error"],
+            kind=row["kind"],
+            last_slices=row["last_slices"],
         ))
     for model in models.values():
         if model.name in seen or model.materialized != "materialized_view":
@@ -220,6 +227,8 @@ def orphan_status(orphan: Orphan, row: Mapping[str, Any] | None) -> ViewStatus:
         last_duration_seconds=row["last_duration_seconds"] if row else None,
         last_success_at=row["last_success_at"] if row else None,
         stale=None, last_error=row["last_error"] if row else None, orphaned=True,
+        kind=row["kind"] if row else orphan.kind,
+        last_slices=row["last_slices"] if row else None,
     )
 
 
@@ -283,10 +292,13 @@ def render(statuses: Sequence[ViewStatus], now: datetime | None = None,
         action = s.last_action or "-"
         if s.last_status and s.last_status != "success":
             action = f"{action} ([red]{s.last_status}[/red])"
+        elif s.last_action == "refresh_incremental" and s.last_slices is not None:
+            action = f"{action} ({s.last_slices:,} slices)"
         rows, size, seconds = s.figures()
         table.add_row(
             s.mart or "-",
-            s.relation,
+            # Only the exception is named: an incremental table (the others are views).
+            f"{s.relation} (incremental table)" if s.kind == "incremental table" else s.relation,
             s.cadence or "-",
             rows,
             size,
