@@ -19,7 +19,7 @@ from orchestration.core import database, marts, migrations
 from orchestration.core.dbt import run_dbt
 from orchestration.core.settings import SettingsError
 from orchestration.demo_data import engine
-from orchestration.demo_data.marts import empty_marts, load_marts
+from orchestration.demo_data.marts import advance_marts, can_advance, empty_marts, load_marts
 
 if TYPE_CHECKING:
     from orchestration.cli.refresh import RefreshReport
@@ -110,8 +110,17 @@ def demo_data_command(
     = "S",
     mart: MartOption = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 1,
+    advance: Annotated[str | None, typer.Option(
+        help="Instead of reloading, continue the simulation for this long after its end (30m, 1h,"
+             " 6h, 1d ...; `now`: up to the current time): append what the crawler wrote"
+             " meanwhile, late crawls included. Keeps the loaded scale and seed; without --mart,"
+             " every mart that can advance.")] = None,
 ) -> None:
-    """Fill the marts' source schemas with their simulated data (every mart by default)."""
+    """Fill the marts' source schemas with their simulated data (every mart by default), or
+    continue it (--advance)."""
+    if advance is not None:
+        _advance(advance, mart)
+        return
     try:
         chosen_scale = engine.parse_scale(scale)
     except ValueError as error:
@@ -119,6 +128,30 @@ def demo_data_command(
         raise typer.Exit(2) from None
     chosen = _marts(mart)
     for report in load_marts(_settings(), chosen, chosen_scale, seed, console):
+        console.print(report.describe())
+
+
+def _advance(duration_text: str, mart: list[str] | None) -> None:
+    """`demo-data --advance`: the named marts (each must be able to advance), or every mart
+    that can."""
+    try:
+        duration = engine.parse_duration(duration_text)
+    except ValueError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    chosen = _marts(mart)
+    if not mart:
+        skipped = [m.name for m in chosen if m.simulator is not None and not can_advance(m)]
+        chosen = [m for m in chosen if can_advance(m)]
+        if skipped:
+            console.print(f"not advanced (their simulation can only be reloaded): "
+                          f"{', '.join(skipped)}")
+    try:
+        reports = advance_marts(_settings(), chosen, duration, console)
+    except engine.AdvanceError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    for report in reports:
         console.print(report.describe())
 
 

@@ -7,7 +7,13 @@ generator calls (scratch.sql), then files `NN_*.sql` build scratch tables there,
 core); then one file `publish_<schema>.sql` per source schema replaces that schema's content (in
 a schema shared with others, only the mart's `source_tables`), each in its own session and
 transaction, and they commit together. Big tables are loaded with their indexes and constraints
-dropped and rebuilt in one pass each. Design notes: docs/demo-data.md.
+dropped and rebuilt in one pass each.
+
+A mart whose simulator has `advance_params` can also be advanced (`advance`): the same
+generator files run from the recorded start to a later end, writing only what is new since the
+previous end, and one file `advance_<schema>.sql` per source schema inserts it (no truncation,
+no index dropped: triggers fire as for any writer), all schemas committing together. Design
+notes: docs/demo-data.md.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg2.extensions
@@ -44,6 +50,8 @@ SESSION_SETTINGS = {
 _SCRATCH_SQL = Path(__file__).resolve().parent / "scratch.sql"
 _STEP_MARKER = re.compile(r"^-- step: (.+)$", re.MULTILINE)
 _PARALLEL_SUFFIX = "(parallel)"
+_DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,34 @@ class Simulator:
     # without the schema) are its own: a load truncates, analyzes and counts just them there.
     # A source schema not named here is the mart's alone: every table in it is replaced.
     source_tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Marts that can continue their simulation: the generator's parameters for a run from the
+    # recorded start to a new end writing only what is new since `from_at` (the previous end),
+    # called (scale, seed, starts_at, from_at, ends_at); their `advance_<schema>.sql` files
+    # insert it. None: the mart can only be reloaded.
+    advance_params: (
+        Callable[[Scale, int, datetime, datetime | None, datetime], dict[str, object]] | None
+    ) = None
+
+
+class AdvanceError(RuntimeError):
+    """A mart that cannot be advanced (no simulator support, nothing loaded yet)."""
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """A duration such as 30m, 1h, 6h, 1d, 2w or 1h30m (s, m, h, d, w), more than zero; None
+    for `now` (advance up to the current time)."""
+    compact = text.strip().lower().replace(" ", "")
+    if compact == "now":
+        return None
+    parts = _DURATION_PART.findall(compact)
+    if not parts or "".join(n + unit for n, unit in parts) != compact:
+        raise ValueError(f"unknown duration {text!r}: use a number and a unit (s, m, h, d, w),"
+                         " such as 30m, 1h, 6h, 1d or 1h30m, or `now`")
+    duration = sum((timedelta(**{_DURATION_UNITS[unit]: int(n)}) for n, unit in parts),
+                   timedelta())
+    if duration <= timedelta():
+        raise ValueError(f"the duration {text!r} must be more than zero")
+    return duration
 
 
 @dataclass(frozen=True)
@@ -118,8 +154,19 @@ class LoadReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
+    # Set by an advance: the previous end (rows then counts what each step wrote).
+    advanced_from: datetime | None = None
+
     def describe(self) -> str:
         width = max(len(name) for name in self.rows) if self.rows else 0
+        if self.advanced_from is not None:
+            lines = [
+                f"{self.mart} demo data scale {self.scale}, seed {self.seed}: advanced from "
+                f"{self.advanced_from:%Y-%m-%d %H:%M:%S} to {self.ends_at:%Y-%m-%d %H:%M:%S} UTC"
+                f" in {self.seconds:.1f} s; rows written:"
+            ]
+            lines += [f"  {name:<{width}}  {count:>12,}" for name, count in self.rows.items()]
+            return "\n".join(lines)
         period = f"{self.starts_at:%Y-%m-%d %H:%M} to " if self.starts_at else "to "
         lines = [
             f"{self.mart} demo data scale {self.scale}, seed {self.seed}: "
@@ -166,6 +213,11 @@ def publish_steps(simulator: Simulator, schema: str) -> list[Step]:
     return split_steps(simulator.sql_dir / f"publish_{schema}.sql")
 
 
+def advance_steps(simulator: Simulator, schema: str) -> list[Step]:
+    """The steps appending what an advance generated to one schema's tables."""
+    return split_steps(simulator.sql_dir / f"advance_{schema}.sql")
+
+
 def split_steps(path: Path) -> list[Step]:
     text = path.read_text()
     parts = _STEP_MARKER.split(text)
@@ -210,13 +262,7 @@ def load(
     console.print(f"{mart} demo data: scale {scale.name} ({simulator.describe(scale)}) to "
                   f"{ends_at:%Y-%m-%d %H:%M:%S} UTC, seed {seed}")
     with connect(settings, autocommit=True) as lock, lock.cursor() as cur:
-        # One load of a mart at a time per database (they share its scratch schema).
-        lock_name = f"analytics demo-data {mart}"
-        cur.execute("select pg_try_advisory_lock(hashtext(%s))", (lock_name,))
-        row = cur.fetchone()
-        if not (row and row[0]):
-            console.print(f"waiting for another {mart} demo-data load to finish ...")
-            cur.execute("select pg_advisory_lock(hashtext(%s))", (lock_name,))
+        _lock(cur, mart, console)
         _generate_and_publish(settings, console, simulator, params)
         with lock.cursor() as count:
             rows = _count_rows(count, simulator)
@@ -228,19 +274,139 @@ def load(
     return report
 
 
+def advance(
+    settings: ConnectionSettings,
+    mart: str,
+    simulator: Simulator,
+    duration: timedelta | None,
+    console: Console,
+) -> LoadReport:
+    """Continue the mart's simulation for `duration` after the end of its last load (or
+    advance), or up to now when None: generate what happened meanwhile and append it, in
+    ordinary transactions."""
+    if simulator.advance_params is None:
+        raise AdvanceError(f"the {mart} mart's simulation cannot advance: reload it with"
+                           f" `analytics demo-data --mart {mart}` instead")
+    started = time.monotonic()
+    with connect(settings, autocommit=True) as lock, lock.cursor() as cur:
+        # The same lock as a load: the recorded end read below is the one this run extends.
+        _lock(cur, mart, console)
+        cur.execute(f"select scale, seed, starts_at, ends_at from {LOADS_TABLE} where mart = %s",
+                    (mart,))
+        row = cur.fetchone()
+        if row is None or row[2] is None or is_empty(settings, simulator):
+            raise AdvanceError(f"the {mart} mart has no simulated data to advance: load it first"
+                               f" (`analytics demo-data --mart {mart}`)")
+        scale_name, seed, starts_at, from_at = row
+        scale = parse_scale(scale_name)
+        now = datetime.now(UTC).replace(microsecond=0)
+        ends_at = from_at + duration if duration is not None else now
+        if ends_at <= from_at:
+            raise AdvanceError(f"the {mart} mart's simulation already ends at"
+                               f" {from_at:%Y-%m-%d %H:%M:%S} UTC, not before now")
+        if ends_at > now:
+            console.print(f"note: the {mart} data will end in the future"
+                          f" ({ends_at:%Y-%m-%d %H:%M:%S} UTC): views and tests counting back"
+                          " from now() see rows that have not happened yet")
+        params = {**simulator.advance_params(scale, seed, starts_at, from_at, ends_at),
+                  "scale": scale.name, "seed": seed, "ends_at": ends_at}
+        console.print(f"{mart} demo data: advancing scale {scale.name}, seed {seed} from "
+                      f"{from_at:%Y-%m-%d %H:%M:%S} to {ends_at:%Y-%m-%d %H:%M:%S} UTC")
+        rows = _generate_and_advance(settings, console, simulator, params)
+        seconds = time.monotonic() - started
+        cur.execute(f"update {LOADS_TABLE} set ends_at = %s, loaded_at = now(), seconds = %s"
+                    " where mart = %s", (ends_at, seconds, mart))
+    return LoadReport(mart=mart, scale=scale.name, seed=seed, starts_at=starts_at,
+                      ends_at=ends_at, rows=rows, seconds=seconds, advanced_from=from_at)
+
+
+def _lock(cur: psycopg2.extensions.cursor, mart: str, console: Console) -> None:
+    """One load or advance of a mart at a time per database (they share its scratch schema);
+    held until the session ends."""
+    lock_name = f"analytics demo-data {mart}"
+    cur.execute("select pg_try_advisory_lock(hashtext(%s))", (lock_name,))
+    row = cur.fetchone()
+    if not (row and row[0]):
+        console.print(f"waiting for another {mart} demo-data load to finish ...")
+        cur.execute("select pg_advisory_lock(hashtext(%s))", (lock_name,))
+
+
+def _generate_and_advance(
+    settings: ConnectionSettings, console: Console, simulator: Simulator, params: dict[str, object]
+) -> dict[str, int]:
+    """The generator's steps, then each schema's advance steps in its own session and
+    transaction, committed together; the rows each advance step wrote."""
+    scratch = simulator.scratch_schema
+    try:
+        _generate(settings, console, simulator, params)
+        return _commit_together(
+            settings, console, simulator, params,
+            lambda cur, schema, written: written.update(
+                {f"{schema}.{step.name}": _run_step(console, cur, step.name, step.sql, params,
+                                                    spinner=False)
+                 for step in advance_steps(simulator, schema)}),
+            "advancing")
+    finally:
+        with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(f'drop schema if exists "{scratch}" cascade')
+
+
+def _generate(
+    settings: ConnectionSettings, console: Console, simulator: Simulator, params: dict[str, object]
+) -> None:
+    """The scratch schema and the generator's steps building the scratch tables."""
+    with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
+        _configure(cur)
+        _run_step(console, cur, "scratch schema", scratch_sql(simulator.scratch_schema), None,
+                  show_rows=False)
+        for step in generator_steps(simulator):
+            if step.parallel:
+                _run_parallel(settings, console, step, params)
+            else:
+                _run_step(console, cur, step.name, step.sql, params, show_rows=False)
+
+
+def _commit_together(
+    settings: ConnectionSettings,
+    console: Console,
+    simulator: Simulator,
+    params: dict[str, object],
+    write: Callable[[psycopg2.extensions.cursor, str, dict[str, int]], None],
+    verb: str,
+) -> dict[str, int]:
+    """`write` each source schema in its own session and transaction, at once; they commit only
+    when all are ready, and if one fails, all roll back."""
+    schemas = simulator.source_schemas
+    written: dict[str, int] = {}
+    with contextlib.ExitStack() as stack:
+        conns = {schema: stack.enter_context(connect(settings)) for schema in schemas}
+
+        def run(schema: str) -> None:
+            with conns[schema].cursor() as cur:
+                _configure(cur, simulator.publish_settings)
+                write(cur, schema, written)
+
+        with console.status(f"{verb} {' and '.join(schemas)} ..."), \
+                ThreadPoolExecutor(max_workers=len(conns)) as pool:
+            futures = [pool.submit(run, schema) for schema in conns]
+            wait(futures)
+        errors = [error for future in futures if (error := future.exception()) is not None]
+        for conn in conns.values():
+            if errors:
+                conn.rollback()
+            else:
+                conn.commit()
+        if errors:
+            raise errors[0]
+    return written
+
+
 def _generate_and_publish(
     settings: ConnectionSettings, console: Console, simulator: Simulator, params: dict[str, object]
 ) -> None:
     scratch = simulator.scratch_schema
     try:
-        with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
-            _configure(cur)
-            _run_step(console, cur, "scratch schema", scratch_sql(scratch), None, show_rows=False)
-            for step in generator_steps(simulator):
-                if step.parallel:
-                    _run_parallel(settings, console, step, params)
-                else:
-                    _run_step(console, cur, step.name, step.sql, params, show_rows=False)
+        _generate(settings, console, simulator, params)
         _publish(settings, console, simulator, params)
         with connect(settings, autocommit=True) as conn, conn.cursor() as cur:
             _configure(cur)
@@ -262,35 +428,18 @@ def _publish(
     """Replace every source schema's content, each in its own session and transaction, at once.
 
     They commit only when all are ready; if one fails, all roll back."""
-    schemas = simulator.source_schemas
-    with contextlib.ExitStack() as stack:
-        conns = {schema: stack.enter_context(connect(settings)) for schema in schemas}
 
-        def replace_schema(schema: str) -> None:
-            with conns[schema].cursor() as cur:
-                _configure(cur, simulator.publish_settings)
-                tables = _source_tables(cur, simulator, (schema,))
-                _run_step(console, cur, f"truncate {schema}", "truncate table " + ", ".join(tables),
-                          None, spinner=False)
-                rebuild = _drop_bulk_indexes(cur, schema, simulator.bulk_tables)
-                for step in publish_steps(simulator, schema):
-                    _run_step(console, cur, step.name, step.sql, params, spinner=False)
-                for statement in rebuild:
-                    _run_step(console, cur, _index_label(statement), statement, None,
-                              spinner=False)
+    def replace_schema(cur: psycopg2.extensions.cursor, schema: str, _: dict[str, int]) -> None:
+        tables = _source_tables(cur, simulator, (schema,))
+        _run_step(console, cur, f"truncate {schema}", "truncate table " + ", ".join(tables),
+                  None, spinner=False)
+        rebuild = _drop_bulk_indexes(cur, schema, simulator.bulk_tables)
+        for step in publish_steps(simulator, schema):
+            _run_step(console, cur, step.name, step.sql, params, spinner=False)
+        for statement in rebuild:
+            _run_step(console, cur, _index_label(statement), statement, None, spinner=False)
 
-        with console.status(f"replacing {' and '.join(schemas)} ..."), \
-                ThreadPoolExecutor(max_workers=len(conns)) as pool:
-            futures = [pool.submit(replace_schema, schema) for schema in conns]
-            wait(futures)
-        errors = [error for future in futures if (error := future.exception()) is not None]
-        for conn in conns.values():
-            if errors:
-                conn.rollback()
-            else:
-                conn.commit()
-        if errors:
-            raise errors[0]
+    _commit_together(settings, console, simulator, params, replace_schema, "replacing")
 
 
 def _record(settings: ConnectionSettings, report: LoadReport) -> None:

@@ -8,24 +8,33 @@ demand finding an empty shelf is lost. `retail_raw` gets what the crawler saw, `
 what really happened. Pseudo-random numbers are hashes of (seed, ids), never random(). The
 model in full: docs/retail-mart.md.
 
-Time: the simulation covers `days` whole UTC days before the anchor's date plus the anchor's
-day up to the anchor's time (`retail_truth.simulation` records both ends).
+Time: the simulation starts at the UTC midnight `days` days before the anchor's date
+(`starts_at`) and ends at the anchor (`ends_at`); `retail_truth.simulation` and
+`public.analytics_demo_loads` record both. Each store lives on its own LOCAL calendar days (its
+state's IANA zone, daylight saving time included): it starts at its first local midnight, its
+shoppers follow LOCAL_HOUR_WEIGHTS in its local hours, and the truth counts its local days.
+
+Advancing (`analytics demo-data --advance 1h`): the generator runs again from the recorded start
+to the new end, restricted to what is new since the previous end (`from_us`), and inserts it.
+Nothing in the rows of a period depends on where the simulation ends (stores stop being crawled,
+products are introduced and delisted relative to the start), so a load to T advanced by 1 h
+holds the same rows as a load to T + 1 h. Late crawls: 03_timeline.sql.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from orchestration.demo_data.engine import Scale, Simulator
 
-# Shoppers by local hour (0-23) in the stores' time zone, which is UTC-7.
+# Shoppers by local hour (0-23) in each store's own time zone.
 LOCAL_HOUR_WEIGHTS = (
     0.10, 0.06, 0.04, 0.03, 0.03, 0.04, 0.08, 0.20, 0.45, 0.70, 0.90, 1.00,
     1.10, 1.05, 1.05, 1.15, 1.35, 1.50, 1.45, 1.20, 0.90, 0.55, 0.30, 0.18,
 )
-UTC_OFFSET_HOURS = -7
 # Snapshot ids are visit number * 4096 + the product's rank in its store.
 MAX_PRODUCTS_PER_STORE = 4096
 
@@ -72,33 +81,43 @@ def describe(scale: Scale) -> str:
     return f"{spec.stores} stores x {spec.products_per_store} products, {spec.days} days"
 
 
-def hour_profile() -> tuple[list[float], list[float]]:
-    """Shoppers per UTC hour (normalised to a sum of 1) and the sums before each hour."""
-    weights = [LOCAL_HOUR_WEIGHTS[(hour + UTC_OFFSET_HOURS) % 24] for hour in range(24)]
-    total = sum(weights)
-    normalised = [w / total for w in weights]
-    cumulative = [sum(normalised[:hour]) for hour in range(24)]
-    return normalised, cumulative
+def start_of(ends_at: datetime, scale: Scale) -> datetime:
+    """The simulation's start for a load ending at `ends_at`: the UTC midnight `days` days
+    before its date (an advance keeps the start its load recorded)."""
+    return datetime.combine(ends_at.date() - timedelta(days=scale_spec(scale).days),
+                            datetime.min.time(), tzinfo=UTC)
 
 
 def generator_params(scale: Scale, seed: int, ends_at: datetime) -> dict[str, object]:
+    """The values of a full load to `ends_at`."""
+    return advance_params(scale, seed, start_of(ends_at, scale), None, ends_at)
+
+
+def advance_params(
+    scale: Scale, seed: int, starts_at: datetime, from_at: datetime | None, ends_at: datetime
+) -> dict[str, object]:
+    """The values of a run from `starts_at` to `ends_at` writing what is new since `from_at`
+    (everything when None: a full load)."""
     spec = scale_spec(scale)
     if spec.products_per_store >= MAX_PRODUCTS_PER_STORE:
         raise ValueError(f"at most {MAX_PRODUCTS_PER_STORE - 1} products per store (ids)")
-    starts_at = datetime.combine(ends_at.date() - timedelta(days=spec.days), datetime.min.time(),
-                                 tzinfo=UTC)
-    weights, cumulative = hour_profile()
+    if ends_at < starts_at + timedelta(days=spec.days):
+        raise ValueError(f"the simulation ends at {ends_at}, before its start + {spec.days} days")
+    microsecond = timedelta(microseconds=1)
     return {
         "n_stores": spec.stores,
         "per_store": spec.products_per_store,
         "n_catalog": max(spec.catalog_products, spec.products_per_store),
         "n_brands": spec.brands,
         "days": spec.days,
+        # Local days simulated: every day up to the end's, and one more (see 03_timeline.sql).
+        "span_days": math.ceil((ends_at - starts_at) / timedelta(days=1)) + 1,
         "start_date": starts_at.date(),
         "start_ts": starts_at,
-        "end_us": (ends_at - starts_at) // timedelta(microseconds=1),
-        "hour_weight": weights,
-        "hour_cum": cumulative,
+        "end_us": (ends_at - starts_at) // microsecond,
+        # A full load writes everything: "from" far before the start.
+        "from_us": -(2**62) if from_at is None else (from_at - starts_at) // microsecond,
+        "local_hour_weights": list(LOCAL_HOUR_WEIGHTS),
     }
 
 
@@ -108,6 +127,7 @@ SIMULATOR = Simulator(
     scratch_schema="retail_sim",
     probe_table="retail_raw.inventory_snapshots",
     params=generator_params,
+    advance_params=advance_params,
     describe=describe,
     bulk_tables=(
         "retail_raw.inventory_snapshots",

@@ -15,16 +15,20 @@ create function retail_sim.demand(x double precision, key bigint) returns intege
     as $$ select floor(x)::integer + (retail_sim.rnd(key, floor(x)::integer + 1) < x - floor(x))::integer $$;
 
 -- Expected demand of an average product-day accumulated since the simulation start, at a moment
--- tod_us microseconds into a day whose start is at h0 and whose weight is factor. The hour profile
--- (UTC hours, shoppers on US time) is normalised: a day of factor 1 adds exactly 1.
-create function retail_sim.base_h(h0 double precision, factor double precision, tod_us bigint)
+-- tod_us microseconds into a store's local day whose start is at h0 and whose weight is factor.
+-- hw / hcum: the day's shoppers per elapsed hour since the local midnight (23, 24 or 25 of them:
+-- the store's own time zone, daylight saving time included) and their sums before each hour,
+-- normalised: a day of factor 1 adds exactly 1 (retail_sim.store_days holds them per day).
+create function retail_sim.base_h(
+    h0 double precision, factor double precision, tod_us bigint,
+    hcum double precision[], hw double precision[])
     returns double precision
     language sql immutable parallel safe
     as $$
     select h0 + factor * (
-        (%(hour_cum)s::double precision[])[(tod_us / 3600000000)::integer + 1]
+        hcum[(tod_us / 3600000000)::integer + 1]
         + ((tod_us - (tod_us / 3600000000) * 3600000000)::double precision / 3600000000.0::double precision)
-          * (%(hour_weight)s::double precision[])[(tod_us / 3600000000)::integer + 1])
+          * hw[(tod_us / 3600000000)::integer + 1])
     $$;
 
 -- Demand curve `variant` (0 to 15) of a product in store `store`: the store's demand clock h,

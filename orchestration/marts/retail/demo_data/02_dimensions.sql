@@ -1,28 +1,32 @@
 -- Dimensions: states and cities, stores, brands (Zipf popularity), the product catalogue and
 -- each store's menu (store products) with the parameters of its simulated demand.
 
+-- Each state's time zone: the IANA zone where most of its people live (the same rule and
+-- zones as the retail mart's state-to-zone seed; the few split states' minorities ignored).
 create unlogged table retail_sim.states as
 select
     code,
+    zone,
     cities,
     coalesce(sum(weight) over (order by code rows between unbounded preceding and 1 preceding), 0)
         / sum(weight) over () as lo,
     sum(weight) over (order by code) / sum(weight) over () as hi
 from (values
-    ('AZ', 0.12, array['Phoenix', 'Tucson', 'Mesa', 'Scottsdale', 'Tempe', 'Flagstaff']),
-    ('CA', 0.22, array['Los Angeles', 'San Diego', 'San Francisco', 'Sacramento', 'Oakland', 'San Jose', 'Fresno']),
-    ('CO', 0.12, array['Denver', 'Boulder', 'Colorado Springs', 'Aurora', 'Fort Collins']),
-    ('IL', 0.07, array['Chicago', 'Springfield', 'Peoria']),
-    ('MA', 0.07, array['Boston', 'Worcester', 'Northampton']),
-    ('MI', 0.14, array['Detroit', 'Ann Arbor', 'Grand Rapids', 'Lansing', 'Kalamazoo']),
-    ('NV', 0.06, array['Las Vegas', 'Reno', 'Henderson']),
-    ('OR', 0.10, array['Portland', 'Eugene', 'Salem', 'Bend']),
-    ('WA', 0.10, array['Seattle', 'Spokane', 'Tacoma', 'Olympia'])
-) as v (code, weight, cities);
+    ('AZ', 'America/Phoenix', 0.12, array['Phoenix', 'Tucson', 'Mesa', 'Scottsdale', 'Tempe', 'Flagstaff']),
+    ('CA', 'America/Los_Angeles', 0.22, array['Los Angeles', 'San Diego', 'San Francisco', 'Sacramento', 'Oakland', 'San Jose', 'Fresno']),
+    ('CO', 'America/Denver', 0.12, array['Denver', 'Boulder', 'Colorado Springs', 'Aurora', 'Fort Collins']),
+    ('IL', 'America/Chicago', 0.07, array['Chicago', 'Springfield', 'Peoria']),
+    ('MA', 'America/New_York', 0.07, array['Boston', 'Worcester', 'Northampton']),
+    ('MI', 'America/Detroit', 0.14, array['Detroit', 'Ann Arbor', 'Grand Rapids', 'Lansing', 'Kalamazoo']),
+    ('NV', 'America/Los_Angeles', 0.06, array['Las Vegas', 'Reno', 'Henderson']),
+    ('OR', 'America/Los_Angeles', 0.10, array['Portland', 'Eugene', 'Salem', 'Bend']),
+    ('WA', 'America/Los_Angeles', 0.10, array['Seattle', 'Spokane', 'Tacoma', 'Olympia'])
+) as v (code, zone, weight, cities);
 
 -- Stores. About a tenth no longer crawled: the crawler stopped visiting them 5 to 35 days
--- before the end, so their menu rows and snapshots are stale. Each store has its own crawl
--- cadence (a visit every 3 to 6 hours, jittered by a tenth either way).
+-- before the anchor's date (the simulation's start + days: not the end, which moves when the
+-- simulation advances), so their menu rows and snapshots are stale. Each store has its own crawl
+-- cadence (a visit every 3 to 6 hours, jittered by a tenth either way) and its state's zone.
 create unlogged table retail_sim.stores as
 with base as (
     select g as store_id, retail_sim.entity_key(g, 1, %(seed)s) as key
@@ -36,6 +40,7 @@ select
     r.store_id,
     r.key,
     st.code as state,
+    st.zone,
     st.cities[1 + floor(retail_sim.rnd(r.key, 3) * cardinality(st.cities))::integer] as city,
     (array['Green', 'High', 'Golden', 'Emerald', 'Desert', 'Mountain', 'Urban', 'Coastal',
            'Northern', 'Sunset', 'Blue', 'Evergreen', 'Canyon', 'River', 'Harbor', 'Prairie'])
@@ -46,15 +51,16 @@ select
                      'Apothecary', 'Market', 'Supply'])[1 + floor(retail_sim.rnd(r.key, 6) * 8)::integer]
         as name,
     r.disable_rank > round(%(n_stores)s * 0.1) as crawl_enabled,
-    case when r.disable_rank > round(%(n_stores)s * 0.1) then %(end_us)s::bigint
-         else %(end_us)s::bigint
+    case when r.disable_rank > round(%(n_stores)s * 0.1) then 9223372036854775807
+         else %(days)s::bigint * 86400000000
               - ((5 + retail_sim.rnd(r.key, 7) * least(30, %(days)s / 3.0)) * 86400000000)::bigint
     end as stop_us,
     ((3 + 3 * retail_sim.rnd(r.key, 8)) * 3600000000)::bigint as gap_us,
     retail_sim.rnd(r.key, 9) as phase,
     hashint4extended(10, r.key) as visit_key,
     hashint4extended(11, r.key) as day_key,
-    hashint4extended(12, r.key) as menu_key
+    hashint4extended(12, r.key) as menu_key,
+    hashint4extended(13, r.key) as late_key
 from ranked as r
 join retail_sim.states as st
     on retail_sim.rnd(r.key, 2) >= st.lo and retail_sim.rnd(r.key, 2) < st.hi;

@@ -1,6 +1,6 @@
 -- Restock cycles. Cycle 0 starts when the product enters the simulation (stock = initial);
--- cycle k >= 1 starts at restock k, at a moment between 14:00 and 23:00 UTC (store mornings and
--- afternoons, US time) on a day about period_days after the previous one (jittered), and fills
+-- cycle k >= 1 starts at restock k, 7 to 16 hours after the store's local midnight (its mornings
+-- and afternoons) on a local day about period_days after the previous one (jittered), and fills
 -- the shelf up to the par level. Restocks are at least 15 hours apart, crawl visits at most
 -- about 7 hours apart: between two visits there is at most one restock.
 --
@@ -8,21 +8,24 @@
 --   stock(t) = greatest(0, lvl - (D(t) - d_r))    and units sold so far = least(lvl, D(t) - d_r),
 -- demand that finds the shelf empty is lost. So the state at any moment needs only its cycle.
 --
--- Columns: r_us, h_r (demand curve value) and d_r (demand count) at the cycle start; lvl the
+-- Columns: r_us, r_day (its local day), h_r (demand curve value) and d_r (demand count) at the
+-- cycle start; lvl the
 -- stock right after it; vis_lo the first breakpoint (visit) that sees the cycle's stock and
--- bi_hi the last one; next_us / next_h the next restock; prev_lvl /
+-- bi_hi the last one; next_us / next_day / next_h the next restock; prev_lvl /
 -- prev_d_r the previous cycle's; restocked the units the restock added.
 -- step: cycles table
 create unlogged table retail_sim.cycles (
     sp_id               bigint not null,
     k                   integer not null,
     r_us                bigint not null,
+    r_day               integer not null,
     h_r                 double precision not null,
     d_r                 integer not null,
     lvl                 integer not null,
     vis_lo              integer not null,
     bi_hi               integer not null,
     next_us             bigint,
+    next_day            integer,
     next_h              double precision,
     prev_lvl            integer,
     prev_d_r            integer,
@@ -45,52 +48,72 @@ create unlogged table retail_sim.cycles (
     bi_first            integer not null,
     introduced          boolean not null,
     us_last             bigint not null,
+    day_last            integer not null,
     h_last              double precision not null
 );
 
 -- step: cycles (parallel)
+-- When advancing, only the cycles from cutoff_day on (the store's from_day minus 2.5 restock
+-- periods and 5 days): they include the cycle in force a day before the previous end (the
+-- earliest moment a new or late visit compares with) and the one before it, whose state a
+-- visit across a restock needs. Restock days grow with k, so the kept cycles are the last ones
+-- of each product (cycle 0 kept only if all are), and every window below (lead, lag) is exact
+-- except the first kept cycle's lag, which nothing new reads. A full load keeps every cycle.
 insert into retail_sim.cycles
 with restocks as materialized (
-    select
-        sp.sp_id,
-        k.k,
-        (floor(l.us_first / 86400000000 + 1
-               + sp.period_days * (k.k - 1 + sp.restock_phase)
-               + 0.2 * sp.period_days * (retail_sim.rnd(sp.restock_key, k.k) - 0.5))::bigint
-         * 86400000000
-         + ((14 + 9 * retail_sim.rnd(sp.restock_key, -k.k)) * 3600000000)::bigint) as r_us,
-        l.us_last
-    from retail_sim.sp as sp
-    join retail_sim.sp_life as l using (sp_id)
-    cross join generate_series(1, ceil((%(days)s + 2) / sp.period_days)::integer + 1) as k (k)
-    where sp.period_days is not null and mod(sp.sp_id, %(parts)s) = %(part)s
+    select *
+    from (
+        select
+            sp.sp_id,
+            k.k,
+            floor(l.day_first + 1
+                  + sp.period_days * (k.k - 1 + sp.restock_phase)
+                  + 0.2 * sp.period_days * (retail_sim.rnd(sp.restock_key, k.k) - 0.5))::integer
+                as r_day,
+            ((7 + 9 * retail_sim.rnd(sp.restock_key, -k.k)) * 3600000000)::bigint as r_tod,
+            l.us_last,
+            w.from_day - ceil(2.5 * sp.period_days)::integer - 5 as cutoff_day
+        from retail_sim.sp as sp
+        join retail_sim.sp_life as l using (sp_id)
+        join retail_sim.store_window as w on w.store_id = sp.store_id
+        cross join generate_series(1, ceil((%(span_days)s + 2) / sp.period_days)::integer + 1) as k (k)
+        where sp.period_days is not null and mod(sp.sp_id, %(parts)s) = %(part)s
+    ) as every_restock
+    where r_day >= cutoff_day
 ),
 starts as (
     select
         l.sp_id,
         0 as k,
         l.us_first as r_us,
+        l.day_first as r_day,
         l.h_first as h_r,
         sp.initial as lvl,
         l.bi_first as vis_lo
     from retail_sim.sp_life as l
     join retail_sim.sp as sp using (sp_id)
+    join retail_sim.store_window as w on w.store_id = sp.store_id
     where mod(sp.sp_id, %(parts)s) = %(part)s
+      and (sp.period_days is null
+           or floor(l.day_first + 1 + sp.period_days * sp.restock_phase
+                    + 0.2 * sp.period_days * (retail_sim.rnd(sp.restock_key, 1) - 0.5))
+              >= w.from_day - ceil(2.5 * sp.period_days)::integer - 5)
     union all
     select
         r.sp_id,
         r.k,
-        r.r_us,
+        db.start_us + r.r_tod,
+        r.r_day,
         retail_sim.wiggle(
-            retail_sim.base_h(db.h0, db.factor, r.r_us - db.day * 86400000000),
+            retail_sim.base_h(db.h0, db.factor, r.r_tod, db.hcum, db.hw),
             sp.variant, sp.store_id) as h_r,
         sp.level as lvl,
-        db.bi0 + width_bucket(r.r_us, db.break_us) as vis_lo
+        db.bi0 + width_bucket(db.start_us + r.r_tod, db.break_us) as vis_lo
     from restocks as r
     join retail_sim.sp as sp using (sp_id)
     join retail_sim.day_breaks as db
-        on db.store_id = sp.store_id and db.day = r.r_us / 86400000000
-    where r.r_us < r.us_last
+        on db.store_id = sp.store_id and db.day = r.r_day
+    where db.start_us + r.r_tod < r.us_last
 ),
 counted as (
     select st.*, retail_sim.demand(sp.rate * st.h_r, sp.demand_key) as d_r
@@ -102,6 +125,7 @@ linked as (
         c.*,
         coalesce(lead(c.vis_lo) over w - 1, l.bi_last) as bi_hi,
         lead(c.r_us) over w as next_us,
+        lead(c.r_day) over w as next_day,
         lead(c.h_r) over w as next_h,
         lag(c.lvl) over w as prev_lvl,
         lag(c.d_r) over w as prev_d_r
@@ -113,12 +137,14 @@ select
     lk.sp_id,
     lk.k,
     lk.r_us,
+    lk.r_day,
     lk.h_r,
     lk.d_r,
     lk.lvl,
     lk.vis_lo,
     lk.bi_hi,
     lk.next_us,
+    lk.next_day,
     lk.next_h,
     lk.prev_lvl,
     lk.prev_d_r,
@@ -144,6 +170,7 @@ select
     l.bi_first,
     l.introduced,
     l.us_last,
+    l.day_last,
     l.h_last
 from linked as lk
 join retail_sim.sp as sp using (sp_id)

@@ -9,6 +9,11 @@
 -- Units sold since the previous visit: within one cycle the difference of units sold so far;
 -- across a restock (at most one between two visits) what the old cycle sold up to the restock
 -- plus what the new one sold since. A product's first visit counts from its start.
+--
+-- Only the visits that are new to this run: captured (in_window) or published (published) at
+-- or after from_us (the previous end when advancing) and before end_us. A late visit
+-- (03_timeline.sql) is in the window of its capture for the truth, in that of its publication
+-- for the crawler's rows.
 
 -- step: visits table
 create unlogged table retail_sim.visit_rows (
@@ -24,7 +29,9 @@ create unlogged table retail_sim.visit_rows (
     event_type         text,
     units_sold         integer not null,
     sold_at            timestamptz not null,
-    true_quantity      integer not null
+    true_quantity      integer not null,
+    in_window          boolean not null,
+    published          boolean not null
 );
 
 -- step: visits (parallel)
@@ -51,7 +58,9 @@ select
     end,
     x.sold,
     %(start_ts)s::timestamptz + ((x.from_us + x.t_us) / 2) * interval '1 microsecond',
-    x.q_now
+    x.q_now,
+    x.t_us >= %(from_us)s::bigint,
+    x.pub_us >= %(from_us)s::bigint and x.pub_us < %(end_us)s::bigint
 from (
     -- The visit's state, sales and shown values, each computed once (fenced).
     select
@@ -90,6 +99,7 @@ from (
                 c.prev_d_r,
                 c.base_price,
                 b.t_us,
+                b.pub_us,
                 b.visit_no,
                 b.pv_bi is null or b.pv_bi < c.bi_first as first,
                 c.k = 0 or b.pv_us > c.r_us as same,
@@ -113,12 +123,14 @@ from (
                 -- The expansion first (fenced), then one hash join with the small breaks table.
                 select cy.*, g.bi
                 from retail_sim.cycles as cy
-                cross join lateral generate_series(cy.vis_lo, cy.bi_hi) as g (bi)
-                where cy.tracked and mod(cy.sp_id, %(parts)s) = %(part)s
+                join retail_sim.store_window as w using (store_id)
+                cross join lateral generate_series(greatest(cy.vis_lo, w.first_bi), cy.bi_hi) as g (bi)
+                where cy.tracked and mod(cy.sp_id, %(parts)s) = %(part)s and cy.bi_hi >= w.first_bi
                 offset 0
             ) as c
             join retail_sim.store_breaks as b on b.store_id = c.store_id and b.bi = c.bi
             where b.kind = 'v'
+              and (b.t_us >= %(from_us)s::bigint or b.pub_us >= %(from_us)s::bigint)
             offset 0
         ) as h
         -- Most visits see no change at all: no demand, same price draw, no blank on either

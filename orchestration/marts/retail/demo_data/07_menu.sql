@@ -1,5 +1,6 @@
 -- The menu rows as the crawler last saw them (store_products holds the current state): the
--- state at the last visit that saw each product. Untracked products (the menu shows no
+-- state at the last published visit that saw each product (an advance updates the rows that
+-- changed). Untracked products (the menu shows no
 -- inventory for them) have no quantity; their stock status still comes from the menu.
 create unlogged table retail_sim.menu_rows as
 select
@@ -40,7 +41,7 @@ from (
     join retail_sim.cycles as c on c.sp_id = sp.sp_id and l.seen_bi between c.vis_lo and c.bi_hi
 ) as x;
 
--- Delisted products: the crawler notices at its next visit.
+-- Delisted products: the crawler notices at its next visit (published in this run's window).
 create unlogged table retail_sim.removed_rows as
 select
     b.visit_no * 4096 + sp.rank as id,
@@ -51,4 +52,4 @@ select
 from retail_sim.sp as sp
 join retail_sim.sp_life as l using (sp_id)
 join retail_sim.store_breaks as b on b.store_id = sp.store_id and b.bi = l.gone_bi
-where sp.tracked;
+where sp.tracked and b.pub_us >= %(from_us)s::bigint and b.pub_us < %(end_us)s::bigint;

@@ -29,7 +29,7 @@ insert into retail_raw.inventory_snapshots (
 select id, dispensary_id, product_id, brand_name, category, captured_at, price_rec,
        quantity_available
 from retail_sim.visit_rows
-where is_snapshot
+where is_snapshot and published
 order by id;
 
 -- step: product_visibility_events
@@ -38,7 +38,7 @@ select id, dispensary_id, product_id, event_type, detected_at
 from (
     select id, dispensary_id, product_id, event_type, captured_at as detected_at
     from retail_sim.visit_rows
-    where event_type is not null
+    where event_type is not null and published
     union all
     select id, dispensary_id, product_id, event_type, detected_at
     from retail_sim.removed_rows

@@ -8,7 +8,7 @@ insert into retail_truth.stock_events (
     dispensary_id, product_id, occurred_at, event_type, units, quantity_after)
 select dispensary_id, product_id, sold_at, 'sale', units_sold, true_quantity
 from retail_sim.visit_rows
-where units_sold > 0
+where units_sold > 0 and in_window
 union all
 select
     c.store_id,
@@ -18,13 +18,8 @@ select
     c.restocked,
     c.lvl
 from retail_sim.cycles as c
-join (
-    select store_id, max(t_us) as last_visit_us
-    from retail_sim.store_breaks
-    where kind = 'v'
-    group by store_id
-) as crawled using (store_id)
-where c.k > 0 and c.restocked > 0 and c.tracked and c.r_us < crawled.last_visit_us;
+join retail_sim.store_window as w using (store_id)
+where c.k > 0 and c.restocked > 0 and c.tracked and c.r_us < w.crawled_to_us;
 
 -- step: daily_product_truth
 insert into retail_truth.daily_product_truth (
