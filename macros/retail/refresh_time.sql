@@ -4,21 +4,37 @@
 {%- endmacro %}
 
 
-{# The calendar day (in var `retail_time_zone`) of the refresh time. #}
-{% macro retail_refresh_date() -%}
-    ({{ retail_refresh_time() }} at time zone '{{ var("retail_time_zone", "UTC") }}')::date
+{#
+  Sale days in each store's local time zone (F5). `zone_expr` is an SQL text expression, usually
+  the store's stg_retail__dispensaries.time_zone (its state's zone, or var `retail_time_zone`
+  when that overrides every store's).
+#}
+
+{# The calendar day in zone `zone_expr` of a timestamptz expression. #}
+{% macro retail_local_day(ts_expr, zone_expr) -%}
+    (({{ ts_expr }}) at time zone ({{ zone_expr }}))::date
 {%- endmacro %}
 
 
-{# The calendar day (in var `retail_time_zone`) of a timestamptz expression. #}
-{% macro retail_day_of(timestamp_expression) -%}
-    ({{ timestamp_expression }} at time zone '{{ var("retail_time_zone", "UTC") }}')::date
+{# The first instant (timestamptz) of a calendar day (a date expression) in zone `zone_expr`. #}
+{% macro retail_local_day_start(date_expr, zone_expr) -%}
+    (({{ date_expr }})::timestamp at time zone ({{ zone_expr }}))
 {%- endmacro %}
 
 
-{# The first instant of a calendar day (a date expression) in var `retail_time_zone`. #}
-{% macro retail_day_start(date_expression) -%}
-    (({{ date_expression }})::timestamp at time zone '{{ var("retail_time_zone", "UTC") }}')
+{# The calendar day in zone `zone_expr` of the refresh time: "today" for that store. #}
+{% macro retail_refresh_local_date(zone_expr) -%}
+    {{ retail_local_day(retail_refresh_time(), zone_expr) }}
+{%- endmacro %}
+
+
+{#
+  The earliest first day any store's window of `days` days can have: the refresh time's UTC
+  day minus `days` minus 1 (a local day is at most one day from the UTC day). A constant lower
+  bound on sale_date next to the per-store one, so the planner can use the sale_date index.
+#}
+{% macro retail_local_window_floor(days) -%}
+    ({{ retail_local_day(retail_refresh_time(), "'UTC'") }} - {{ days }} - 1)
 {%- endmacro %}
 
 

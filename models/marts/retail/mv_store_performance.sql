@@ -10,11 +10,19 @@
     )
 }}
 
+{%- set window_days = retail_sales_window_days('retail_store_performance_days') %}
+
 with
 
 dispensaries as (
 
-    select * from {{ ref('stg_retail__dispensaries') }}
+    -- The first day of the store's window: its local today (F5) minus the window's days.
+    -- Read twice below, so computed once per store.
+    select
+        *,
+        {{ retail_refresh_local_date('time_zone') }} - {{ window_days }} as first_window_day
+
+    from {{ ref('stg_retail__dispensaries') }}
     where is_crawl_enabled
 
 ),
@@ -27,11 +35,14 @@ store_products as (
 
 daily_sales as (
 
-    select * from {{ ref('mv_daily_sales_estimates') }}
+    -- The window counts the store's local days (F5).
+    select daily_sales.*
+    from {{ ref('mv_daily_sales_estimates') }} as daily_sales
+    inner join dispensaries
+        on daily_sales.dispensary_id = dispensaries.dispensary_id
     where
-        sale_date
-        >= {{ retail_refresh_date() }}
-        - {{ retail_sales_window_days('retail_store_performance_days') }}
+        daily_sales.sale_date >= {{ retail_local_window_floor(window_days) }}
+        and daily_sales.sale_date >= dispensaries.first_window_day
 
 ),
 

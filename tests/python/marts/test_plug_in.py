@@ -40,7 +40,7 @@ def copy_project_with_kiosk(directory: Path, *overlays: Path) -> Path:
     directory.mkdir()
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(REPO / name, directory / name)
-    for folder in ("macros", "models", "orchestration/marts"):
+    for folder in ("macros", "models", "seeds", "orchestration/marts"):
         shutil.copytree(REPO / folder, directory / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
     for overlay in (FIXTURE, *overlays):

@@ -106,9 +106,9 @@ class Mart(SqlClient):
 
 
 def copy_project(directory: Path) -> Path:
-    """The project's dbt files (models, macros, data tests, project and profiles) copied to
-    `directory`, for a test to change a model of its own copy."""
-    for name in ("models", "macros", "tests/dbt"):
+    """The project's dbt files (models, macros, seeds, data tests, project and profiles)
+    copied to `directory`, for a test to change a model of its own copy."""
+    for name in ("models", "macros", "seeds", "tests/dbt"):
         shutil.copytree(PROJECT_DIR / name, directory / name)
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(PROJECT_DIR / name, directory / name)

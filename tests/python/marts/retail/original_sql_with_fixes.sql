@@ -1,14 +1,20 @@
--- The crawler's original SQL (its migration 121) with only the four fixes applied, as temporary
+-- The crawler's original SQL (its migration 121) with only the five fixes applied, as temporary
 -- views original_<view>: the reference test_original_sql_equivalence.py compares the retail
 -- mart with. Run with search_path = retail_raw and TimeZone = UTC, in one transaction (so now()
 -- is one instant). Changes from the original, each marked: F1 (LAG over the whole history), F2 (90 whole days of
--- daily sales), F3 (crawled stores only, in every measure of the brand share), F4 (no NULL provider ids).
+-- daily sales), F3 (crawled stores only, in every measure of the brand share), F4 (no NULL provider ids), F5 (sale
+-- days and day windows in each store's time zone: its state's in the seed, else UTC).
+CREATE TEMP VIEW f5_store_zones AS                                      -- F5
+SELECT d.id AS dispensary_id, COALESCE(z.time_zone, 'UTC') AS time_zone
+FROM dispensaries d LEFT JOIN analytics.retail_state_time_zones z ON z.state_code = d.state;
+
 CREATE TEMP VIEW original_mv_daily_sales_estimates AS
 WITH qty_deltas AS (
-SELECT dispensary_id, product_id, brand_name, category, DATE(captured_at) AS sale_date, captured_at,
+SELECT s.dispensary_id, product_id, brand_name, category,
+DATE(captured_at AT TIME ZONE sz.time_zone) AS sale_date, sz.time_zone, captured_at,  -- F5
 price_rec, quantity_available,
-LAG(quantity_available) OVER (PARTITION BY dispensary_id, product_id ORDER BY captured_at) AS prev_quantity
-FROM inventory_snapshots
+LAG(quantity_available) OVER (PARTITION BY s.dispensary_id, product_id ORDER BY captured_at) AS prev_quantity
+FROM inventory_snapshots s JOIN f5_store_zones sz ON sz.dispensary_id = s.dispensary_id
 WHERE quantity_available IS NOT NULL            -- F1: no window here
 )
 SELECT dispensary_id, product_id, brand_name, category, sale_date,
@@ -18,7 +24,8 @@ SUM(GREATEST(0, quantity_available - COALESCE(prev_quantity, 0))) AS units_resto
 SUM(GREATEST(0, COALESCE(prev_quantity, 0) - quantity_available) * COALESCE(price_rec, 0)) AS revenue_estimate,
 COUNT(*) AS snapshot_count
 FROM qty_deltas
-WHERE prev_quantity IS NOT NULL AND sale_date >= current_date - 90   -- F2 + whole days
+-- F2 + whole days; F5: local days from one first day for every store, the UTC day 91 days back
+WHERE prev_quantity IS NOT NULL AND sale_date >= (now() AT TIME ZONE 'UTC')::DATE - 91
 GROUP BY dispensary_id, product_id, brand_name, category, sale_date;
 
 CREATE TEMP VIEW original_mv_brand_market_share AS
@@ -55,7 +62,8 @@ WHEN SUM(dse.units_sold)::NUMERIC / NULLIF(COUNT(DISTINCT dse.sale_date), 0) >= 
 ELSE 'stale'
 END AS velocity_tier, now() AS calculated_at
 FROM original_mv_daily_sales_estimates dse JOIN dispensaries d ON d.id = dse.dispensary_id
-WHERE dse.sale_date >= current_date - INTERVAL '30 days'
+JOIN f5_store_zones sz ON sz.dispensary_id = d.id
+WHERE dse.sale_date >= (now() AT TIME ZONE sz.time_zone)::DATE - INTERVAL '30 days'  -- F5
 GROUP BY dse.product_id, dse.brand_name, dse.category, dse.dispensary_id, d.name, d.state;
 
 CREATE TEMP VIEW original_mv_store_performance AS
@@ -68,7 +76,8 @@ FROM dispensaries d
 LEFT JOIN store_products sp ON sp.dispensary_id = d.id
 LEFT JOIN (
 SELECT dispensary_id, SUM(revenue_estimate) AS total_revenue_30d, SUM(units_sold) AS total_units_30d
-FROM original_mv_daily_sales_estimates WHERE sale_date >= current_date - INTERVAL '30 days' GROUP BY dispensary_id
+FROM original_mv_daily_sales_estimates dse JOIN f5_store_zones sz USING (dispensary_id)
+WHERE sale_date >= (now() AT TIME ZONE sz.time_zone)::DATE - INTERVAL '30 days' GROUP BY dispensary_id  -- F5
 ) sales ON sales.dispensary_id = d.id
 WHERE d.crawl_enabled = TRUE
 GROUP BY d.id, d.name, d.city, d.state, sales.total_revenue_30d, sales.total_units_30d;
@@ -79,7 +88,8 @@ COUNT(DISTINCT dse.product_id) AS sku_count, COUNT(DISTINCT dse.dispensary_id) A
 SUM(dse.units_sold) AS total_units, SUM(dse.revenue_estimate) AS total_revenue, AVG(dse.avg_price) AS avg_price,
 now() AS calculated_at
 FROM original_mv_daily_sales_estimates dse JOIN dispensaries d ON d.id = dse.dispensary_id
-WHERE dse.category IS NOT NULL AND dse.sale_date >= current_date - INTERVAL '90 days'
+JOIN f5_store_zones sz ON sz.dispensary_id = d.id
+WHERE dse.category IS NOT NULL AND dse.sale_date >= (now() AT TIME ZONE sz.time_zone)::DATE - INTERVAL '90 days'  -- F5
 GROUP BY dse.category, d.state, DATE_TRUNC('week', dse.sale_date);
 
 CREATE TEMP VIEW original_mv_product_intelligence AS

@@ -57,7 +57,9 @@ ORIGINAL_INDEXES = {
     "mv_product_intelligence": (
         ("idx_mv_prod_intel_pk", "dispensary_id, sku"),
         ["idx_mv_prod_intel_brand", "idx_mv_prod_intel_state", "idx_mv_prod_intel_stock_out",
-         "idx_mv_prod_intel_oos"],
+         "idx_mv_prod_intel_oos",
+         # Ours, not the original's: the dashboard's recently-out-of-stock list.
+         "idx_mv_prod_intel_recent_oos"],
     ),
 }
 CADENCES = {

@@ -33,22 +33,28 @@ from decimal import Decimal
 from tests.python.databases import query
 from tests.python.marts.retail.conftest import RetailMart
 
-# Last 31 days as the views count them: sale dates from today - 30 (UTC) to today.
-ACCURACY_SQL = """
-with window_days as (
-    select (now() at time zone 'UTC')::date - 30 as first_day
-),
+# Each store's zone as the views take it (F5): its state's from the seed, else UTC.
+STORE_ZONES = """
+    select stores.id as dispensary_id, stores.crawl_enabled,
+           coalesce(zones.time_zone, 'UTC') as time_zone
+    from retail_raw.dispensaries as stores
+    left join analytics.retail_state_time_zones as zones on zones.state_code = stores.state
+"""
 
-crawled as (
-    select id as dispensary_id from retail_raw.dispensaries where crawl_enabled
+# Last 31 days as the views count them: each store's local days from its today - 30 to today
+# (the truth counts local days too).
+ACCURACY_SQL = f"""
+with crawled as (
+    select dispensary_id, (now() at time zone time_zone)::date - 30 as first_day
+    from ({STORE_ZONES}) as store_zones
+    where crawl_enabled
 ),
 
 truth_by_product as (
     select truth.dispensary_id, truth.product_id, sum(truth.units_sold) as units
     from retail_truth.daily_product_truth as truth
     join crawled using (dispensary_id)
-    cross join window_days
-    where truth.day >= window_days.first_day
+    where truth.day >= crawled.first_day
     group by 1, 2
 ),
 
@@ -94,9 +100,15 @@ from by_product
 
 # Per crawled store: units sold between consecutive shown quantities (pairs ending in the
 # window) and the part a restock in the same gap hid, from the simulation's stock events.
-BLIND_SPOT_SQL = """
+BLIND_SPOT_SQL = f"""
 with window_start as (
-    select (((now() at time zone 'UTC')::date - 30)::timestamp at time zone 'UTC') as starts_at
+    -- Each crawled store's first window day, from its local midnight.
+    select
+        dispensary_id,
+        ((now() at time zone time_zone)::date - 30)::timestamp at time zone time_zone
+            as starts_at
+    from ({STORE_ZONES}) as store_zones
+    where crawl_enabled
 ),
 
 snapshot_pairs as (
@@ -111,11 +123,9 @@ snapshot_pairs as (
                 order by snapshots.captured_at, snapshots.id
             ) as previous_at
         from retail_raw.inventory_snapshots as snapshots
-        join retail_raw.dispensaries as stores
-            on stores.id = snapshots.dispensary_id and stores.crawl_enabled
         where snapshots.quantity_available is not null
     ) as pairs
-    cross join window_start
+    join window_start using (dispensary_id)
     where pairs.previous_at is not null and pairs.captured_at >= window_start.starts_at
 ),
 
