@@ -169,6 +169,7 @@ slice_window_snapshots as (
 
 window_snapshots as (
 
+    -- One of the two branches runs: the full build's or the incremental run's.
     select
         dispensary_id,
         product_id,
@@ -181,23 +182,11 @@ window_snapshots as (
         {{ retail_local_day('captured_at', 'time_zone') }} as sale_date,
         opening_quantity
 
-    from full_window_snapshots
-
-    union all
-
-    select
-        dispensary_id,
-        product_id,
-        brand_name,
-        category,
-        captured_at,
-        snapshot_id,
-        price_rec,
-        quantity_available,
-        {{ retail_local_day('captured_at', 'time_zone') }} as sale_date,
-        opening_quantity
-
-    from slice_window_snapshots
+    from (
+        select * from full_window_snapshots
+        union all
+        select * from slice_window_snapshots
+    ) as branches
 
 ),
 
