@@ -60,3 +60,33 @@
     {%- endif -%}
     {{ return(days) }}
 {%- endmacro %}
+
+
+{#
+  The stores with the first day of their window of `days` local days (F5): their local today
+  minus `days`. The body of a view's `dispensaries` CTE, which retail_sales_in_window reads.
+#}
+{% macro retail_stores_with_window(days) -%}
+    select
+        *,
+        {{ retail_refresh_local_date('time_zone') }} - {{ days }} as first_window_day
+
+    from {{ ref('stg_retail__dispensaries') }}
+{%- endmacro %}
+
+
+{#
+  The daily sales inside each store's window of `days` local days, joined to the view's
+  `dispensaries` CTE (retail_stores_with_window); `condition` adds a filter. The constant
+  floor lets the planner use the sale_date index before the per-store bound.
+#}
+{% macro retail_sales_in_window(days, condition=none) -%}
+    select daily_sales.*
+    from {{ ref('mv_daily_sales_estimates') }} as daily_sales
+    inner join dispensaries
+        on daily_sales.dispensary_id = dispensaries.dispensary_id
+    where
+        {% if condition -%}{{ condition }} and {% endif -%}
+        daily_sales.sale_date >= {{ retail_local_window_floor(days) }}
+        and daily_sales.sale_date >= dispensaries.first_window_day
+{%- endmacro %}

@@ -18,25 +18,14 @@ dispensaries as (
 
     -- The first day of the store's window: its local today (F5) minus the window's days.
     -- Read twice below, so computed once per store.
-    select
-        *,
-        {{ retail_refresh_local_date('time_zone') }} - {{ window_days }} as first_window_day
-
-    from {{ ref('stg_retail__dispensaries') }}
+    {{ retail_stores_with_window(window_days) }}
 
 ),
 
 daily_sales as (
 
     -- The window counts the store's local days (F5).
-    select daily_sales.*
-    from {{ ref('mv_daily_sales_estimates') }} as daily_sales
-    inner join dispensaries
-        on daily_sales.dispensary_id = dispensaries.dispensary_id
-    where
-        daily_sales.category is not null
-        and daily_sales.sale_date >= {{ retail_local_window_floor(window_days) }}
-        and daily_sales.sale_date >= dispensaries.first_window_day
+    {{ retail_sales_in_window(window_days, 'daily_sales.category is not null') }}
 
 ),
 
