@@ -13,6 +13,10 @@ dbt's selector, never to SQL. Accepted: model names, optionally with dbt's graph
 (`source:<source>.<table>+`, `source:<source>+`; without the `+` a source selects no view);
 several are a union. `full_refresh=True` runs the build with dbt's `--full-refresh`: every
 selected view is rebuilt (built anew and swapped in, readers never blocked).
+
+The checks are those of the views' job at the run's cadence (`--cadence`): a check with a
+`meta.check_cadence` runs in runs of that cadence or slower (`--cadence daily` also runs the
+marts' daily checks of their hourly views), never in faster ones nor without `--cadence`.
 """
 
 from __future__ import annotations
@@ -24,14 +28,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, Definitions, RunsFilter
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    DagsterInstance,
+    DagsterRunStatus,
+    Definitions,
+    RunsFilter,
+)
 from dagster_dbt.utils import select_unique_ids
 from rich.table import Table
 
 from orchestration.core.paths import PROJECT_DIR
 from orchestration.core.project import CADENCES, sources, tags
 from orchestration.defs.catalog import AnalyticsCatalog
+from orchestration.defs.check_cadence import cadence_checks
 from orchestration.defs.dbt_assets import checks_for
+from orchestration.defs.memory import freeze_heap_at_exit
 from orchestration.defs.schedules import ALL_VIEWS_JOB, MART_TAG, NO_MART, REFRESH_TAG, refresh_tags
 
 _NAME_TOKEN = re.compile(r"(\d*\+)?([A-Za-z_][A-Za-z0-9_]*)(\+\d*)?")
@@ -185,12 +198,13 @@ def run_refresh(
         )
     keys = {catalog.keys[name] for name in model_names}
     spanned = spanned_assets(defs, keys)
-    checks = checks_for(list({defs.resolve_assets_def(key) for key in keys}), keys)
+    checks = run_checks(defs, catalog, keys, marts, cadence)
     # A subset with its checks (source tests included, see checks_for): the run record then
     # lists no asset selection, which the source sensor reads as "every view" while it runs.
     job = defs.resolve_job_def(ALL_VIEWS_JOB).get_subset(
         asset_selection=keys | spanned, asset_check_selection=set(checks)
     )
+    freeze_heap_at_exit()
     run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if full_refresh:
         ops = sorted({defs.resolve_assets_def(key).op.name for key in keys})
@@ -224,6 +238,19 @@ def run_refresh(
                 for e in result.get_step_failure_events()
                 if e.step_failure_data.error is not None],
     )
+
+
+def run_checks(
+    defs: Definitions, catalog: AnalyticsCatalog, keys: set[AssetKey], marts: Sequence[str],
+    cadence: str | None,
+) -> frozenset[AssetCheckKey]:
+    """The checks of a refresh of `keys` in a run of `cadence`, as the marts' job of that cadence
+    runs them: those due at `cadence` (none with a check cadence when it is None), and the
+    `marts`' checks of `cadence` on views left alone (`orchestration.defs.check_cadence`)."""
+    checks = checks_for(list({defs.resolve_assets_def(key) for key in keys}), keys, cadence)
+    mart_defs = {defs.resolve_assets_def(catalog.keys[name]) for mart in marts
+                 for name in catalog.mart_models(mart)}
+    return checks | cadence_checks(mart_defs, cadence, keys)
 
 
 def spanned_assets(defs: Definitions, keys: set[AssetKey]) -> set[AssetKey]:

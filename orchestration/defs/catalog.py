@@ -20,6 +20,7 @@ from orchestration.core.project import (
     prepare_manifest,
     sources,
 )
+from orchestration.defs.memory import paused_gc
 from orchestration.defs.schedules import NO_MART, RefreshPlan, refresh_plans
 from orchestration.defs.sources import SourceAsset
 from orchestration.defs.translator import AnalyticsTranslator
@@ -71,6 +72,11 @@ class AnalyticsCatalog:
 
 
 def load_catalog(project_dir: Path | None = None) -> AnalyticsCatalog:
+    with paused_gc():
+        return _load_catalog(project_dir)
+
+
+def _load_catalog(project_dir: Path | None) -> AnalyticsCatalog:
     project = dbt_project(project_dir)
     prepare_manifest(project)
     manifest = load_manifest(project)

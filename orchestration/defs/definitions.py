@@ -10,7 +10,8 @@ this repository), prepared on load (`orchestration.core.project.prepare_manifest
   that asset, not an observable source: dbt models reading it sit downstream of it, and one
   job runs dbt, then Python, then dbt (Dagster splits the dbt op around it);
 * jobs and schedules: one per (mart, cadence) and per shared own schedule (`schedules`), with
-  the mart's Python assets of that cadence (tag `analytics/cadence`), and `refresh_views`;
+  the mart's Python assets of that cadence (tag `analytics/cadence`) and the checks due at that
+  cadence (`check_cadence`), and `refresh_views`;
 * sensor: refresh on source change, a cursor per mart (`sensors`);
 * resources: `dbt` (this venv's dbt on the configured server) and `postgres`.
 """
@@ -32,13 +33,18 @@ from dagster import (
 from orchestration.core.marts import load_package
 from orchestration.core.project import CADENCE_TAG
 from orchestration.defs.catalog import AnalyticsCatalog, load_catalog
+from orchestration.defs.check_cadence import cadence_checks, cadences_by_mart
 from orchestration.defs.dbt_assets import build_mart_dbt_assets, checks_for
+from orchestration.defs.memory import paused_gc
 from orchestration.defs.resources import PostgresResource, dbt_resource
 from orchestration.defs.schedules import (
     ALL_VIEWS_JOB,
     ChecksFor,
+    RefreshPlan,
     all_views_job,
     build_jobs_and_schedules,
+    is_cadence_plan,
+    with_check_plans,
 )
 from orchestration.defs.sensors import MartWatch, SourceWatch, build_source_sensor
 from orchestration.defs.sources import observable_sources
@@ -52,7 +58,18 @@ def build_definitions(project_dir: Path | None = None) -> Definitions:
 def mart_assets(catalog: AnalyticsCatalog) -> list[AssetsDefinition]:
     """Each mart's dbt multi-asset, in mart order."""
     translator = AnalyticsTranslator()
-    return [build_mart_dbt_assets(catalog.project, translator, mart) for mart in catalog.marts]
+    return [build_mart_dbt_assets(catalog.project, translator, mart, catalog.manifest)
+            for mart in catalog.marts]
+
+
+def own_checks_by_plan(
+    plans: Sequence[RefreshPlan], dbt_by_mart: Mapping[str, AssetsDefinition],
+    keys: Mapping[str, AssetKey],
+) -> dict[str, frozenset[AssetCheckKey]]:
+    """Per mart's cadence job, the mart's checks of that cadence on views it does not refresh."""
+    return {plan.job_name: cadence_checks([dbt_by_mart[plan.mart]], plan.cadence,
+                                          [keys[m] for m in plan.models])
+            for plan in plans if is_cadence_plan(plan) and plan.mart in dbt_by_mart}
 
 
 def python_assets(catalog: AnalyticsCatalog) -> dict[str, list[AssetsDefinition]]:
@@ -105,18 +122,27 @@ def source_watch(
 
 
 def definitions_for(catalog: AnalyticsCatalog) -> Definitions:
+    with paused_gc():
+        return _definitions_for(catalog)
+
+
+def _definitions_for(catalog: AnalyticsCatalog) -> Definitions:
     resources = {"dbt": dbt_resource(catalog.project), "postgres": PostgresResource()}
     if not catalog.models:
         return Definitions(resources=resources)
     dbt_defs = mart_assets(catalog)
+    dbt_by_mart = dict(zip(catalog.marts, dbt_defs, strict=True))
 
-    def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
-        return checks_for(dbt_defs, keys)
+    def checks(keys: Iterable[AssetKey], cadence: str | None = None) -> frozenset[AssetCheckKey]:
+        return checks_for(dbt_defs, keys, cadence)
 
     python = python_assets(catalog)
     produced = frozenset(key for found in python.values() for a in found for key in a.keys)
     extra = python_keys_by_plan(catalog, python)
-    jobs, schedules = build_jobs_and_schedules(catalog.plans, catalog.keys, checks, extra)
+    plans = with_check_plans(catalog.plans, cadences_by_mart(
+        {mart: [assets_def] for mart, assets_def in dbt_by_mart.items()}))
+    jobs, schedules = build_jobs_and_schedules(
+        plans, catalog.keys, checks, extra, own_checks_by_plan(plans, dbt_by_mart, catalog.keys))
     views_job = all_views_job([*catalog.keys.values(), *sorted(produced)], checks)
     sources = [observable_sources(mart, mine) for mart, found in catalog.sources.items()
                if (mine := [s for s in found if s.key not in produced])]

@@ -10,7 +10,9 @@
 * tags: `analytics/cadence=<hourly|daily|weekly>` (filterable in the UI) besides the dbt tags;
 * description: the dbt description, or a line naming the relation and cadence when it has none
   (instead of dagster-dbt's default of the raw SQL);
-* freshness policy: from the cadence (see `orchestration.defs.freshness`).
+* freshness policy: from the cadence (see `orchestration.defs.freshness`);
+* on a check, `analytics/check_cadence` from the dbt test's `meta.check_cadence` (see
+  `orchestration.defs.check_cadence`), also named in its description.
 
 dbt tests become asset checks, source tests included (checks on the source assets, which
 `orchestration.defs.sources` defines as observable assets), so a `dbt build` of a cadence also
@@ -22,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetSpec, MetadataValue
+from dagster import AssetCheckSpec, AssetSpec, MetadataValue
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+from dagster_shared.record import replace
 
 from orchestration.core.project import CADENCE_TAG, model_info
+from orchestration.defs.check_cadence import CHECK_CADENCE_METADATA, dbt_test_cadence
 from orchestration.defs.freshness import freshness_policy
 
 DEFAULT_GROUP = "default"
@@ -51,6 +55,18 @@ class AnalyticsTranslator(DagsterDbtTranslator):
             return spec
         policy = freshness_policy(model_info(props).cadence)
         return spec if policy is None else spec.replace_attributes(freshness_policy=policy)
+
+    def get_asset_check_spec(
+        self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+        project: DbtProject | None,
+    ) -> AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        cadence = dbt_test_cadence(manifest["nodes"][unique_id]) if spec else None
+        if spec is None or cadence is None:
+            return spec
+        note = f"Runs {cadence} (meta.check_cadence), not in faster runs."
+        return replace(spec, metadata={**spec.metadata, CHECK_CADENCE_METADATA: cadence},
+                       description=f"{spec.description}\n\n{note}" if spec.description else note)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         configured = super().get_group_name(dbt_resource_props)

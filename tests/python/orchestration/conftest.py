@@ -183,8 +183,8 @@ def views_sensor(catalog: AnalyticsCatalog, defs: Definitions, clock: Clock,
     """The source sensor over `catalog`'s views, with its checks, on `clock`."""
     assets_defs = list({defs.resolve_assets_def(key) for key in catalog.keys.values()})
 
-    def checks(keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
-        return checks_for(assets_defs, keys)
+    def checks(keys: Iterable[AssetKey], cadence: str | None = None) -> frozenset[AssetCheckKey]:
+        return checks_for(assets_defs, keys, cadence)
 
     job = all_views_job(list(catalog.keys.values()), checks)
     return build_source_sensor(job, source_watch(catalog, checks), min_interval=min_interval,
