@@ -2,7 +2,8 @@
 
 The materialized_view materialization logs every model it builds to `<meta>.refresh_log` with
 the dbt invocation id; dagster-dbt puts the model's `unique_id` and that `invocation_id` on its
-event, so the lookup is exact: action, status, rows, seconds, size and indexes.
+event, so the lookup is exact: action, status, rows, seconds, size and indexes, the relation's
+kind, and an incremental run's slices and rows deleted and inserted.
 
 A view skipped because none of its sources changed (`skip_refresh_when_unchanged`, the log
 row's `skip_reason` 'unchanged') was not materialized: its event becomes an AssetObservation
@@ -44,6 +45,11 @@ class RefreshRecord:
     index_names: tuple[str, ...]
     note: str | None = None
     skip_reason: str | None = None
+    # "materialized view" or "incremental table" (mv_status.kind); an incremental run's figures.
+    kind: str | None = None
+    slices: int | None = None
+    rows_deleted: int | None = None
+    rows_inserted: int | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -68,6 +74,13 @@ class RefreshRecord:
             values["analytics/note"] = MetadataValue.text(self.note)
         if self.skip_reason:
             values["analytics/skip_reason"] = MetadataValue.text(self.skip_reason)
+        if self.kind:
+            values["analytics/kind"] = MetadataValue.text(self.kind)
+        for key, figure in (("analytics/slices", self.slices),
+                            ("analytics/rows_deleted", self.rows_deleted),
+                            ("analytics/rows_inserted", self.rows_inserted)):
+            if figure is not None:
+                values[key] = MetadataValue.int(figure)
         return values
 
 
@@ -76,7 +89,9 @@ def refresh_query(schema: str) -> sql.Composed:
         """
         select l.id, l.action, l.status, l.rows_after, l.duration_seconds,
                s.total_bytes, coalesce(s.index_names, '{{}}'), l.note,
-               to_jsonb(l) ->> 'skip_reason'  -- null in a log from before the column
+               to_jsonb(l) ->> 'skip_reason',  -- null in a log from before the column
+               to_jsonb(s) ->> 'kind', (to_jsonb(l) ->> 'slices')::bigint,
+               (to_jsonb(l) ->> 'rows_deleted')::bigint, (to_jsonb(l) ->> 'rows_inserted')::bigint
         from {meta}.refresh_log l
         left join {meta}.mv_status s on s.schema_name || '.' || s.relation_name = l.relation
         where l.invocation_id = %s and l.model = %s
@@ -98,7 +113,8 @@ def read_refresh_record(
         row = cur.fetchone()
     if row is None:
         return None
-    log_id, action, status, rows, seconds, total_bytes, indexes, note, skip_reason = row
+    (log_id, action, status, rows, seconds, total_bytes, indexes, note, skip_reason, kind,
+     slices, rows_deleted, rows_inserted) = row
     return RefreshRecord(
         log_id=int(log_id),
         action=action,
@@ -109,6 +125,10 @@ def read_refresh_record(
         index_names=tuple(indexes or ()),
         note=None if note is None else str(note),
         skip_reason=None if skip_reason is None else str(skip_reason),
+        kind=None if kind is None else str(kind),
+        slices=None if slices is None else int(slices),
+        rows_deleted=None if rows_deleted is None else int(rows_deleted),
+        rows_inserted=None if rows_inserted is None else int(rows_inserted),
     )
 
 

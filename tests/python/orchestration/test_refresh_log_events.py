@@ -15,6 +15,7 @@ from orchestration.core.settings import ConnectionSettings
 from orchestration.defs.catalog import AnalyticsCatalog
 from orchestration.defs.refresh_log import with_refresh_metadata
 from orchestration.defs.resources import PostgresResource
+from tests.python.databases import query
 from tests.python.orchestration.conftest import HourlyRun, run_sql
 
 UNCHANGED_NOTE = "unchanged: no source changed since the last refresh (3 relations checked)"
@@ -96,3 +97,34 @@ def test_a_view_skipped_as_unchanged_is_an_observation_and_a_fresh_skip_a_materi
     assert passed[2].metadata["analytics/action"].value == "refresh_concurrently"
     assert passed[2].metadata["analytics/note"].value == \
         f"changed since the last refresh: {runs.unchanged}"
+
+
+def test_an_incremental_run_carries_its_slices_and_the_relation_its_kind(
+    hourly_run: HourlyRun, catalog: AnalyticsCatalog, fixture_sources: ConnectionSettings,
+) -> None:
+    assert hourly_run.result.success
+    schema = meta_schema(catalog.project)
+    built = {row[0] for row in query(fixture_sources, f"select model from {schema}.mv_status"
+                                     " where exists")}
+    model = min(name for name in catalog.models if name in built)
+    invocation_id = f"test-{uuid.uuid4()}"
+    run_sql(fixture_sources, f"""
+        insert into {schema}.refresh_log
+            (model, relation, action, status, finished_at, duration_seconds, rows_after,
+             invocation_id, slices, rows_deleted, rows_inserted)
+        values (%s, %s, 'refresh_incremental', 'success', now(), 0.5, 40, %s, 3, 5, 6)""",
+            (model, catalog.models[model].relation, invocation_id))
+    try:
+        tags = {"unique_id": catalog.models[model].unique_id, "invocation_id": invocation_id}
+        [event] = list(with_refresh_metadata(
+            [AssetMaterialization(catalog.keys[model], metadata=tags)], PostgresResource(),
+            schema, {m.unique_id: name for name, m in catalog.models.items()}))
+    finally:
+        run_sql(fixture_sources, f"delete from {schema}.refresh_log where invocation_id = %s",
+                (invocation_id,))
+    metadata = {key: value.value for key, value in event.metadata.items()}
+    assert metadata["analytics/action"] == "refresh_incremental"
+    assert (metadata["analytics/slices"], metadata["analytics/rows_deleted"],
+            metadata["analytics/rows_inserted"]) == (3, 5, 6)
+    # The fixture's views are materialized views (an incremental table says so the same way).
+    assert metadata["analytics/kind"] == "materialized view"
