@@ -318,7 +318,7 @@ def prune_command(
     yes: Annotated[bool, typer.Option(
         "--yes", help="Drop them; without it, only list what would be dropped.")] = False,
 ) -> None:
-    """Drop the orphaned materialized views (in the project's schemas, declared by no model).
+    """Drop the orphaned materialized views and incremental tables (declared by no model).
 
     Without --yes it lists them and drops nothing. Never cascades: refused (exit 1, nothing
     dropped) when anything else depends on an orphan."""
