@@ -10,6 +10,7 @@ source table.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from decimal import Decimal
 
 import psycopg2.errors
@@ -20,6 +21,7 @@ from tests.python.reliability.conftest import (
     MART_SELECTOR,
     MART_VIEWS,
     Mart,
+    differences_from_full_recomputation,
     fresh_database,
     load_demo,
 )
@@ -152,6 +154,16 @@ def test_future_snapshots_never_count_and_huge_quantities_are_kept(
                                       (0, 0, INT_MAX - 99, Decimal("0.00"), 1)]
     assert mart.scalar("select max(sale_date) - current_date"
                        " from analytics.mv_daily_sales_estimates") <= 0  # type: ignore[operator]
+    # Daily sales is an incremental table, refreshed after the corpus arrived: the future
+    # snapshot's log entry waits for its time; every other row is a full recomputation's.
+    assert pending(mart) == [(["9001", "h-quote"], True)]
+    assert differences_from_full_recomputation(mart, "mv_daily_sales_estimates") == (0, 0, 1)
+
+
+def pending(mart: Mart) -> list[tuple[object, ...]]:
+    """(key, dated ahead of now) of daily sales' invalidation log entries not consumed yet."""
+    return mart.sql("select key, until_time > now() from analytics_meta.mv_invalidations"
+                    " where relation = 'analytics.mv_daily_sales_estimates' order by key")
 
 
 def test_negative_quantities_and_prices_read_as_not_shown(
@@ -229,6 +241,26 @@ def test_stores_without_products_or_state(
                                              ("Single", 1, 2, Decimal("50.00"), 1)], key=str)
     assert mart.scalar("select count(*) from analytics.mv_brand_market_share"
                        " where state_code is null or brand_name is null") == 0
+
+
+def test_a_future_snapshot_counts_once_the_runs_clock_reaches_it(
+    hostile: tuple[Mart, subprocess.CompletedProcess[str]],
+) -> None:
+    """An incremental run whose clock (the setting analytics.as_of) is past the future
+    snapshot consumes its entry: the day it lands on gets its row, as a full build then would."""
+    mart, _ = hostile
+    later = mart.scalar("select to_char((now() + interval '3 days') at time zone 'UTC',"
+                        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+    first = mart.last_log_id()
+    stepped = replace(mart, extra_env={"PGOPTIONS": f"-c analytics.as_of={later}"})
+    stepped.dbt(["run", "--select", "mv_daily_sales_estimates"])
+    assert [row[:3] for row in mart.log_since(first)] == [
+        ("mv_daily_sales_estimates", "refresh_incremental", "success")]
+    assert pending(mart) == []
+    assert daily(mart, "h-quote") == [(1, 1, 0, Decimal("12.50"), 1),
+                                      (0, 0, INT_MAX - 99, Decimal("0.00"), 1),
+                                      (-2, INT_MAX, 0, INT_MAX * Decimal("12.50"), 1)]
+    assert differences_from_full_recomputation(mart, "mv_daily_sales_estimates") == (0, 0, 0)
 
 
 def test_empty_sources_build_empty_views(

@@ -1,7 +1,8 @@
 """Least privilege, through real connections of login members of the two roles.
 
-analytics_reader (dashboards) reads the analytic views and analytics_meta.mv_status, nothing
-else; analytics_owner (dbt, with ANALYTICS_DBT_ROLE=analytics_owner) owns and refreshes the
+analytics_reader (dashboards) reads the analytic views (the incremental table
+mv_daily_sales_estimates included: SELECT only) and analytics_meta.mv_status, nothing else;
+analytics_owner (dbt, with ANALYTICS_DBT_ROLE=analytics_owner) owns and refreshes the
 views and reads retail_raw, but not the simulation's truth. Passwords are never printed.
 """
 
@@ -16,7 +17,7 @@ import psycopg2.errors
 import pytest
 
 from orchestration.core.settings import ConnectionSettings
-from tests.python.reliability.conftest import MART_VIEWS, LoginMembers, Mart
+from tests.python.reliability.conftest import INCREMENTAL, MART_VIEWS, LoginMembers, Mart
 
 ANALYTICS = str(Path(sys.executable).parent / "analytics")
 
@@ -56,6 +57,18 @@ def test_the_reader_reads_the_views_and_the_status_view(
     "create materialized view analytics.reader_was_here as select 1 as id",
     "create schema reader_was_here",
     "insert into analytics_meta.refresh_log (model, relation) values ('x', 'y')",
+    # The incremental table, its invalidation log and the seed it is built from.
+    "insert into analytics.mv_daily_sales_estimates (dispensary_id, product_id, sale_date)"
+    " values (1, 'x', current_date)",
+    "update analytics.mv_daily_sales_estimates set units_sold = 0",
+    "delete from analytics.mv_daily_sales_estimates",
+    "truncate analytics.mv_daily_sales_estimates",
+    "drop table analytics.mv_daily_sales_estimates",
+    "alter table analytics.mv_daily_sales_estimates add column reader_was_here int",
+    "create index on analytics.mv_daily_sales_estimates (units_sold)",
+    "select count(*) from analytics_meta.mv_invalidations",
+    "delete from analytics_meta.mv_invalidations",
+    "select count(*) from analytics.retail_state_time_zones",
 ])
 def test_the_reader_can_do_nothing_else(
     owner_mart: Mart, login_members: LoginMembers, query: str
@@ -65,12 +78,28 @@ def test_the_reader_can_do_nothing_else(
     assert owner_mart.scalar("select to_regclass('analytics.mv_store_performance') is not null")
 
 
+def test_the_reader_has_select_only_on_every_view_and_the_incremental_table(
+    owner_mart: Mart,
+) -> None:
+    granted = owner_mart.sql(
+        "select c.relname, string_agg(a.privilege_type, ',' order by a.privilege_type)"
+        " from pg_class c join pg_namespace n on n.oid = c.relnamespace,"
+        " aclexplode(c.relacl) a"
+        " where n.nspname = 'analytics' and a.grantee = 'analytics_reader'::regrole"
+        " group by c.relname")
+    assert dict(granted) == dict.fromkeys(MART_VIEWS, "SELECT")
+
+
 def test_dbt_builds_as_the_owner_which_owns_every_view(owner_mart: Mart) -> None:
     owners = owner_mart.sql(
-        "select c.relname, pg_get_userbyid(c.relowner) from pg_class c"
+        "select c.relname, c.relkind::text, pg_get_userbyid(c.relowner) from pg_class c"
         " join pg_namespace n on n.oid = c.relnamespace"
-        " where n.nspname = 'analytics' and c.relkind = 'm'")
-    assert dict(owners) == dict.fromkeys(MART_VIEWS, "analytics_owner")
+        " where n.nspname = 'analytics' and c.relkind in ('m', 'r')")
+    # The views are materialized views but for the incremental tables; the seed is a table.
+    assert {name: (kind, owner) for name, kind, owner in owners} == {
+        **{view: ("r" if view in INCREMENTAL else "m", "analytics_owner") for view in MART_VIEWS},
+        "retail_state_time_zones": ("r", "analytics_owner"),
+    }
     assert owner_mart.env()["ANALYTICS_DBT_ROLE"] == "analytics_owner"
 
 

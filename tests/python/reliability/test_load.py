@@ -95,9 +95,12 @@ def test_readers_never_fail_while_the_hourly_refresh_runs_twice(
 
     logged = mart.log_since(first)
     assert all(row[2] == "success" for row in logged), logged
-    # The hourly views are swapped (their dependants rebuilt on the new daily view); never a
+    # Daily sales is refreshed incrementally (row locks only, nothing downstream rebuilt);
+    # velocity is swapped (product intelligence rebuilt on the new velocity view). Never a
     # plain REFRESH, which would block every reader.
-    assert [row[1] for row in logged].count("refresh_swap") == 2, logged
+    actions = [(row[0], row[1]) for row in logged]
+    assert actions.count(("mv_daily_sales_estimates", "refresh_incremental")) == 2, logged
+    assert actions.count(("mv_sku_velocity", "refresh_swap")) == 2, logged
     assert "refresh" not in {row[1] for row in logged}, logged
     assert errors == [], errors[:5]
     assert len(latencies) > READERS * 10

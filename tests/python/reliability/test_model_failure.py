@@ -81,9 +81,11 @@ def test_a_failing_view_keeps_its_rows_and_only_its_dependants_are_skipped(
     assert outcomes[DOWNSTREAM].status == "not built"
     independent = set(MART_VIEWS) - {FAILING, DOWNSTREAM}
     assert {name for name, view in outcomes.items() if view.status == "built"} == independent
-    # mv_daily_sales_estimates is swapped by default; the copy of the failing view it would
-    # rebuild fails too, so it falls back to a concurrent refresh instead of staying stale.
-    assert all(outcomes[name].action == "refresh_concurrently" for name in independent)
+    # mv_daily_sales_estimates is refreshed incrementally and rebuilds nothing downstream, so
+    # the failing view plays no part in its refresh; the others are refreshed concurrently.
+    assert outcomes["mv_daily_sales_estimates"].action == "refresh_incremental"
+    assert all(outcomes[name].action == "refresh_concurrently"
+               for name in independent - {"mv_daily_sales_estimates"})
     assert any(FAILING in error for error in report.errors), report.errors
     # The run planned every view, materialized the independent ones, and its step failure names
     # the failing view (dbt's error, as the materialization raised it).
@@ -112,4 +114,7 @@ def test_a_failing_view_keeps_its_rows_and_only_its_dependants_are_skipped(
     after = mart.fingerprints()
     assert after[FAILING] == before[FAILING]
     assert after[DOWNSTREAM] == before[DOWNSTREAM]
+    # The poison sales reached daily sales through its invalidation log.
     assert after["mv_daily_sales_estimates"] != before["mv_daily_sales_estimates"]
+    assert mart.scalar("select count(*) from analytics.mv_daily_sales_estimates"
+                       " where product_id = 'poison'") == 1

@@ -32,6 +32,9 @@ MART_VIEWS = (
     "mv_category_weekly_trends",
     "mv_product_intelligence",
 )
+# Kept by refresh_strategy='incremental': tables (relkind 'r') the materialization maintains
+# from their source's invalidation log, under the original's name, columns and index names.
+INCREMENTAL_TABLES = frozenset({"mv_daily_sales_estimates"})
 
 
 @dataclass(frozen=True)

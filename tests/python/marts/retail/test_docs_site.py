@@ -18,7 +18,7 @@ import pytest
 from orchestration.cli import docs_site
 from orchestration.core.paths import PROJECT_DIR
 from tests.python.browser import COLUMN_ROW, HOST, free_port, render
-from tests.python.marts.retail.conftest import MART_VIEWS, RetailMart
+from tests.python.marts.retail.conftest import INCREMENTAL_TABLES, MART_VIEWS, RetailMart
 from tests.python.marts.retail.original_views import ORIGINAL_COLUMNS
 
 DOCS_SCREENSHOT = PROJECT_DIR / "docs" / "dbt-docs.png"
@@ -46,7 +46,8 @@ def test_catalog_lists_every_column_of_every_view(
     for view in MART_VIEWS:
         unique_id = f"model.analytics.{view}"
         node = catalog["nodes"][unique_id]
-        assert node["metadata"]["type"] == "MATERIALIZED VIEW", view
+        kind = "BASE TABLE" if view in INCREMENTAL_TABLES else "MATERIALIZED VIEW"
+        assert node["metadata"]["type"] == kind, view
         columns = sorted(node["columns"].values(), key=lambda column: column["index"])
         assert [column["name"] for column in columns] == ORIGINAL_COLUMNS[view], view
         documented = manifest["nodes"][unique_id]["columns"]
