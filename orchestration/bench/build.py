@@ -22,14 +22,17 @@ from orchestration.bench.mart import Mart
 
 
 def drop_views(ctx: BenchContext, mart: Mart) -> list[str]:
-    """Drop the mart's views, dependants first; the names dropped."""
+    """Drop the mart's views (an incremental model's table too), dependants first; the names
+    dropped."""
     dropped = []
     with ctx.cursor() as cur:
         for view in reversed(mart.views):
-            cur.execute("select to_regclass(%s) is not null", (view.regclass,))
+            cur.execute("select relkind from pg_class where oid = to_regclass(%s)",
+                        (view.regclass,))
             row = cur.fetchone()
-            if row and row[0]:
-                cur.execute(f"drop materialized view {view.qualified}")
+            if row:
+                kind = "table" if row[0] in ("r", "p") else "materialized view"
+                cur.execute(f"drop {kind} {view.qualified}")
                 dropped.append(view.name)
     return dropped
 
@@ -62,6 +65,13 @@ def build_mart(ctx: BenchContext, mart: Mart, *, fresh: bool,
         except psycopg2.Error as error:
             ctx.say(f"  cannot drop the views ({str(error).strip()}); rebuilding with --full-refresh")
             args.append("--full-refresh")
+    seeded = None
+    if mart.seeds:
+        # A seed the views read (e.g. a lookup table) must be there before they are built.
+        seed = ctx.dbt(["seed", "-s", *mart.seeds])
+        seeded = {"command": f"dbt seed -s {' '.join(mart.seeds)}",
+                  "wall_seconds": round(seed.seconds, 3)}
+        ctx.say(f"  seeds loaded: {', '.join(mart.seeds)} ({seed.seconds:.1f} s)")
     ctx.say(f"building the mart: dbt {' '.join(args)}"
             + (f" (views dropped first: {', '.join(dropped)})" if dropped else ""))
     first = refresh_log.max_id(ctx, mart)
@@ -85,7 +95,8 @@ def build_mart(ctx: BenchContext, mart: Mart, *, fresh: bool,
     built = {"command": f"dbt {' '.join(args)}", "dropped_first": dropped,
              "wall_seconds": round(run.seconds, 3), "sql_seconds": sql, "refresh_log": log,
              "actions": sorted({str(row["action"]) for row in log}),
-             **({"first_attempt_failed": failed} if failed else {})}
+             **({"first_attempt_failed": failed} if failed else {}),
+             **({"seeds": seeded} if seeded else {})}
     if dropped or fresh:
         built["vacuum"] = vacuum(ctx, mart, sources)
     return built

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,9 +96,11 @@ class BenchContext:
         home.mkdir(parents=True, exist_ok=True)
         return home
 
-    def dbt(self, args: Sequence[str], *, check: bool = True, log_path: Path | None = None) -> DbtRun:
+    def dbt(self, args: Sequence[str], *, check: bool = True, log_path: Path | None = None,
+            env: Mapping[str, str] | None = None) -> DbtRun:
         """Run `dbt <args>` on this server with the bench's target and log directories (dbt's
-        own log file in `log_path` when given, else the bench's `dbt-logs/`)."""
+        own log file in `log_path` when given, else the bench's `dbt-logs/`); `env` adds to
+        its environment (e.g. PGOPTIONS pinning the refresh clock)."""
         self._dbt_runs += 1
         log_file = self.work_dir / f"dbt-{self._dbt_runs:02d}-{args[0]}.log"
         command = [
@@ -109,7 +111,8 @@ class BenchContext:
         ]
         started = time.perf_counter()
         with open(log_file, "w", encoding="utf-8") as out:
-            result = subprocess.run(command, env=self.subprocess_env(), cwd=self.project_dir,
+            result = subprocess.run(command, env={**self.subprocess_env(), **(env or {})},
+                                    cwd=self.project_dir,
                                     stdout=out, stderr=subprocess.STDOUT, check=False)
         run = DbtRun(tuple(args), result.returncode, time.perf_counter() - started, log_file)
         if check and result.returncode != 0:

@@ -1,6 +1,10 @@
 """The mart under test, read from the manifest of `dbt compile`: its views in DAG order, each
 with the SQL the materialization runs, and that SQL with every upstream view inlined (so it
-reads only sources: how the same question is answered without the views)."""
+reads only sources: how the same question is answered without the views).
+
+"View" is any model of the `materialized_view` materialization: a materialized view, or with
+`refresh_strategy='incremental'` a table the materialization maintains (`View.incremental`),
+which has no REFRESH; its compiled SQL, run without the slices setting, is its full build."""
 
 from __future__ import annotations
 
@@ -31,6 +35,12 @@ class View:
     skip_unchanged: bool = False
 
     @property
+    def incremental(self) -> bool:
+        """A `refresh_strategy='incremental'` model: a table the materialization keeps from its
+        source's invalidation log (no REFRESH; readers see row-level changes)."""
+        return self.refresh_strategy == "incremental"
+
+    @property
     def qualified(self) -> str:
         return f"{quote_ident(self.schema)}.{quote_ident(self.identifier)}"
 
@@ -44,6 +54,8 @@ class Mart:
     name: str
     views: tuple[View, ...]
     meta_schema: str
+    # The dbt seeds the views read, directly or through other models (loaded before a build).
+    seeds: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -72,6 +84,10 @@ class Mart:
 
     def by_cadence(self, cadence: str) -> list[str]:
         return [v.name for v in self.views if v.cadence == cadence]
+
+    def incremental_views(self) -> list[View]:
+        """The views configured with `refresh_strategy='incremental'` (tables)."""
+        return [v for v in self.views if v.incremental]
 
     def skipping_unchanged(self) -> list[View]:
         """The views configured with `skip_refresh_when_unchanged`."""
@@ -114,7 +130,23 @@ def load_mart(manifest_path: Path, mart: str, meta_schema_name: str) -> Mart:
                                  or "concurrently"),
             skip_unchanged=(node.get("config") or {}).get("skip_refresh_when_unchanged") is True,
         )
-    return Mart(name=mart, views=tuple(_dag_order(views)), meta_schema=meta_schema_name)
+    return Mart(name=mart, views=tuple(_dag_order(views)), meta_schema=meta_schema_name,
+                seeds=_upstream_seeds(manifest, set(members)))
+
+
+def _upstream_seeds(manifest: Mapping[str, Any], members: set[str]) -> tuple[str, ...]:
+    """The names of the seeds the members read, directly or through other nodes."""
+    nodes: Mapping[str, Mapping[str, Any]] = {**manifest.get("nodes", {})}
+    seen: set[str] = set()
+    todo = list(members)
+    while todo:
+        node = nodes.get(todo.pop()) or {}
+        for parent in (node.get("depends_on") or {}).get("nodes", []):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return tuple(sorted(str(nodes[uid]["name"]) for uid in seen
+                        if (nodes.get(uid) or {}).get("resource_type") == "seed"))
 
 
 def _is_view_of(node: Mapping[str, Any], mart: str) -> bool:

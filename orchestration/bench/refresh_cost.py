@@ -26,6 +26,14 @@ the sum of the views' durations, and the span from the first view's start to the
 end, which is the whole-mart refresh (dbt's threads refresh independent views side by side, so
 the sum can exceed the span).
 
+An incremental model (`refresh_strategy='incremental'`, a table: no REFRESH) has no concurrent
+or plain figure: its rounds are the floor and the rebuild (`CREATE TABLE ... AS` its full
+SQL, its indexes, the count, rolled back: its full recomputation), and its `configured`
+figure is its own run through the materialization (`refresh_incremental`, from the whole-mart
+runs' refresh log: with no new data it consumes nothing, so this is the run's fixed cost; the
+`incremental` section measures it after new data). The totals of concurrent and plain leave
+it out (`total.left_out`).
+
 With `breakdown`, one more concurrent refresh per view runs with `pg_stat_statements.track =
 all`, which records the statements Postgres runs inside REFRESH CONCURRENTLY: the duplicate
 check, the diff (a full join of old and new rows), ANALYZE, DELETE and INSERT (index
@@ -120,13 +128,29 @@ def scratch_index_sql(definition: str, scratch: str) -> str:
     return f"create {'unique ' if match.group(1) else ''}index on {scratch} {match.group(2)}"
 
 
-def _rebuild_round(cur: Cursor, view: View, indexes: list[tuple[str, str]]) -> dict[str, Any]:
-    """Build the view under a scratch name with its indexes and count it; roll back."""
+def relation_kind(cur: Cursor, view: View) -> str:
+    """The view's relkind in the database: 'm' (materialized view), 'r' (a table: an
+    incremental model), '' when it does not exist."""
+    cur.execute("select relkind from pg_class where oid = to_regclass(%s)", (view.regclass,))
+    row = cur.fetchone()
+    return str(row[0]) if row else ""
+
+
+def is_table(cur: Cursor, view: View) -> bool:
+    return relation_kind(cur, view) in ("r", "p")
+
+
+def rebuild_round(cur: Cursor, view: View, indexes: list[tuple[str, str]], *,
+                   table: bool = False) -> dict[str, Any]:
+    """Build the view (a table when `table`) under a scratch name with its indexes and count
+    it; roll back."""
     scratch = f"{quote_ident(view.schema)}.{quote_ident(view.identifier[:50] + SCRATCH_SUFFIX)}"
+    create_sql = (f"create table {scratch} as\n{view.compiled_sql}" if table
+                  else f"create materialized view {scratch} as\n{view.compiled_sql}\nwith data")
     started = time.perf_counter()
     cur.execute("begin")
     try:
-        create = timed_execute(cur, f"create materialized view {scratch} as\n{view.compiled_sql}\nwith data")
+        create = timed_execute(cur, create_sql)
         per_index = {name: timed_execute(cur, scratch_index_sql(definition, scratch))
                      for name, definition in indexes}
         count = timed_execute(cur, f"select count(*) from {scratch}")
@@ -194,7 +218,9 @@ def _seconds(rounds: list[dict[str, Any]], key: str) -> list[float]:
 def measure_view(cur: Cursor, view: View, reps: int, *, breakdown: bool, explain: bool,
                  log: Callable[[str], None]) -> dict[str, Any]:
     indexes = index_definitions(cur, view)
-    refresh_round(cur, view, concurrently=True)  # warm-up
+    table = is_table(cur, view)
+    if not table:
+        refresh_round(cur, view, concurrently=True)  # warm-up
     floors: list[float] = []
     planning: list[float] = []
     concurrent: list[dict[str, float]] = []
@@ -204,16 +230,22 @@ def measure_view(cur: Cursor, view: View, reps: int, *, breakdown: bool, explain
         execution, plan = execution_ms(cur, view.compiled_sql)
         floors.append(execution / 1000.0)
         planning.append(plan / 1000.0)
-        concurrent.append(refresh_round(cur, view, concurrently=True))
-        plain.append(refresh_round(cur, view, concurrently=False))
-        rebuild.append(_rebuild_round(cur, view, indexes))
+        if not table:
+            concurrent.append(refresh_round(cur, view, concurrently=True))
+            plain.append(refresh_round(cur, view, concurrently=False))
+        rebuild.append(rebuild_round(cur, view, indexes, table=table))
     cur.execute(f"select (select count(*) from {view.qualified}),"
                 " pg_total_relation_size(%s::regclass), pg_relation_size(%s::regclass)",
                 (view.regclass, view.regclass))
     counted = cur.fetchone()
     assert counted is not None
     floor = median(floors)
+
+    def timed(rounds: list[dict[str, Any]], key: str) -> float | None:
+        return round(median(_seconds(rounds, key)), 4) if rounds else None
+
     result: dict[str, Any] = {
+        "kind": "incremental table" if table else "materialized view",
         "rows": int(counted[0]),
         "total_bytes": int(counted[1]),
         "heap_bytes": int(counted[2]),
@@ -221,11 +253,11 @@ def measure_view(cur: Cursor, view: View, reps: int, *, breakdown: bool, explain
         "reps": reps,
         "floor_seconds": round(floor, 4),
         "floor_planning_seconds": round(median(planning), 4),
-        "concurrent_seconds": round(median(_seconds(concurrent, "total")), 4),
-        "concurrent_refresh_only_seconds": round(median(_seconds(concurrent, "refresh")), 4),
-        "concurrent_count_seconds": round(median(_seconds(concurrent, "count")), 4),
-        "plain_seconds": round(median(_seconds(plain, "total")), 4),
-        "plain_refresh_only_seconds": round(median(_seconds(plain, "refresh")), 4),
+        "concurrent_seconds": timed(concurrent, "total"),
+        "concurrent_refresh_only_seconds": timed(concurrent, "refresh"),
+        "concurrent_count_seconds": timed(concurrent, "count"),
+        "plain_seconds": timed(plain, "total"),
+        "plain_refresh_only_seconds": timed(plain, "refresh"),
         "rebuild_seconds": round(median(_seconds(rebuild, "total")), 4),
         "rebuild_create_seconds": round(median(_seconds(rebuild, "create")), 4),
         "rebuild_indexes_seconds": round(median(_seconds(rebuild, "indexes")), 4),
@@ -240,20 +272,27 @@ def measure_view(cur: Cursor, view: View, reps: int, *, breakdown: bool, explain
             "rebuild": summary(_seconds(rebuild, "total"), digits=4),
         },
     }
+    if table:
+        result["note"] = ("an incremental table: no REFRESH (no concurrent or plain figure); "
+                          "rebuild = CREATE TABLE AS its full SQL + indexes + count, rolled back")
     result["concurrent_vs_floor"] = ratio(result["concurrent_seconds"], floor)
     result["concurrent_refresh_only_vs_floor"] = ratio(result["concurrent_refresh_only_seconds"], floor)
     result["plain_vs_floor"] = ratio(result["plain_seconds"], floor)
     result["rebuild_vs_floor"] = ratio(result["rebuild_seconds"], floor)
     result["rebuild_indexes_vs_floor"] = ratio(result["rebuild_indexes_seconds"], floor)
-    if breakdown:
+    if breakdown and not table:
         reason = _pgss_ready(cur)
         result["concurrent_breakdown"] = (
             {"error": reason} if reason else concurrent_breakdown(cur, view))
     if explain:
         result["floor_plan"] = explain_buffers(cur, view.compiled_sql)
-    log(f"  {view.name}: floor {floor:.3f} s, concurrent {result['concurrent_seconds']:.3f} s "
-        f"({result['concurrent_vs_floor']}x), plain {result['plain_seconds']:.3f} s, "
-        f"rebuild {result['rebuild_seconds']:.3f} s")
+    if table:
+        log(f"  {view.name} (incremental table): floor {floor:.3f} s, rebuild "
+            f"{result['rebuild_seconds']:.3f} s")
+    else:
+        log(f"  {view.name}: floor {floor:.3f} s, concurrent {result['concurrent_seconds']:.3f} s "
+            f"({result['concurrent_vs_floor']}x), plain {result['plain_seconds']:.3f} s, "
+            f"rebuild {result['rebuild_seconds']:.3f} s")
     return result
 
 
@@ -311,6 +350,37 @@ def attach_materialization(section: dict[str, Any], through_dbt: dict[str, Any])
     totals["materialization_span_seconds"] = through_dbt["span_seconds"]
     totals["materialization_vs_floor"] = ratio(through_dbt["span_seconds"], totals["floor_seconds"])
     totals["materialization_sum_vs_floor"] = ratio(through_dbt["sql_seconds"], totals["floor_seconds"])
+    configure(section)
+
+
+def configured_seconds(result: dict[str, Any]) -> float | None:
+    """What the view's configured refresh costs: swap = the rebuild, incremental = its run
+    through the materialization (None until the runs are attached), else concurrent."""
+    strategy = result.get("strategy")
+    if strategy == "swap":
+        return result["rebuild_seconds"]
+    if strategy == "incremental" or result.get("kind") == "incremental table":
+        return result.get("materialization_seconds")
+    return result["concurrent_seconds"]
+
+
+def configure(section: dict[str, Any]) -> None:
+    """Each view's configured figure and the totals (views without a figure left out)."""
+    views = section["views"]
+    for result in views.values():
+        result["configured_seconds"] = configured_seconds(result)
+        result["configured_vs_floor"] = ratio(result["configured_seconds"], result["floor_seconds"])
+    totals = section["total"]
+    left_out: dict[str, list[str]] = {}
+    for key in ("floor_seconds", "concurrent_seconds", "concurrent_refresh_only_seconds",
+                "plain_seconds", "rebuild_seconds", "configured_seconds"):
+        totals[key] = round(sum(v[key] for v in views.values() if v.get(key) is not None), 4)
+        missing = [n for n, v in views.items() if v.get(key) is None]
+        if missing:
+            left_out[key] = missing
+    totals["left_out"] = left_out
+    for key in ("configured", "concurrent", "plain", "rebuild"):
+        totals[f"{key}_vs_floor"] = ratio(totals[f"{key}_seconds"], totals["floor_seconds"])
 
 
 def measure(ctx: BenchContext, mart: Mart, reps: int, *, breakdown: bool = True,
@@ -331,29 +401,20 @@ def measure(ctx: BenchContext, mart: Mart, reps: int, *, breakdown: bool = True,
     finally:
         conn.close()
     for view in mart.views:
-        result = views[view.name]
-        result["strategy"] = view.refresh_strategy
-        result["configured_seconds"] = (result["rebuild_seconds"] if view.refresh_strategy == "swap"
-                                        else result["concurrent_seconds"])
-        result["configured_vs_floor"] = ratio(result["configured_seconds"], result["floor_seconds"])
-    totals = {
-        key: round(sum(v[key] for v in views.values()), 4)
-        for key in ("floor_seconds", "concurrent_seconds", "concurrent_refresh_only_seconds",
-                    "plain_seconds", "rebuild_seconds", "configured_seconds")
-    }
-    totals["configured_vs_floor"] = ratio(totals["configured_seconds"], totals["floor_seconds"])
-    totals["concurrent_vs_floor"] = ratio(totals["concurrent_seconds"], totals["floor_seconds"])
-    totals["plain_vs_floor"] = ratio(totals["plain_seconds"], totals["floor_seconds"])
-    totals["rebuild_vs_floor"] = ratio(totals["rebuild_seconds"], totals["floor_seconds"])
+        views[view.name]["strategy"] = view.refresh_strategy
     section: dict[str, Any] = {
         "method": ("warm medians; concurrent/plain = REFRESH [CONCURRENTLY] + count(*) in one "
                    "transaction as the materialization runs them; rebuild = CREATE MATERIALIZED "
-                   "VIEW ... WITH DATA + the view's indexes + count(*), rolled back; floor = "
-                   "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) Execution Time of the compiled SQL"),
+                   "VIEW ... WITH DATA (an incremental table: CREATE TABLE AS) + the view's "
+                   "indexes + count(*), rolled back; floor = EXPLAIN (ANALYZE, TIMING OFF, "
+                   "SUMMARY ON) Execution Time of the compiled SQL; configured = concurrent, "
+                   "rebuild for swap, the refresh log's refresh_incremental for an incremental "
+                   "table (a whole-mart run with no new data)"),
         "reps": reps,
         "views": views,
-        "total": totals,
+        "total": {},
     }
+    configure(section)
     if through_dbt:
         attach_materialization(section, through_dbt)
     return section

@@ -247,6 +247,82 @@ def availability_table(results: Mapping[str, Any]) -> Table | None:
     return table
 
 
+def _incremental_rows(results: Mapping[str, Any]) -> tuple[str, list[str], list[list[str]]] | None:
+    """The incremental section as (title, header, rows) of text, for both renderings."""
+    section = _section(results, "incremental")
+    if section is None or not isinstance(section.get("full"), Mapping):
+        return None
+    table = section.get("table")
+    full = section["full"]
+    computed = full.get("computed") or {}
+    dbt_full = full.get("dbt") or {}
+    header_cells = ["step", "new data", "clock", f"{table}", "s", "slices", "rows -/+",
+                    f"x full <= {_limit(results, 'incremental_step_vs_full')}", "chain s",
+                    f"x full <= {_limit(results, 'incremental_chain_vs_full')}", "best x",
+                    "reads", "errors", "max ms", "dependants", "proof -/+"]
+    rows: list[list[str]] = []
+    full_own = (computed.get("views") or {}).get(table) or {}
+    rows.append(["full: computed", "-", str(full.get("clock", ""))[:16], "create table as",
+                 _num(full_own.get("seconds")), "", "", "1", _num(computed.get("chain_seconds")),
+                 "1", "", "", "", "", "", ""])
+    if dbt_full:
+        own = (dbt_full.get("views") or {}).get(table) or {}
+        readers = dbt_full.get("readers") or {}
+        rows.append(["full: dbt --full-refresh", "-", str(dbt_full.get("clock", ""))[:16],
+                     str(own.get("action", "")), _num(own.get("seconds")), "", "", "",
+                     _num(dbt_full.get("chain_seconds")), "", "", _num(readers.get("reads")),
+                     _num(readers.get("errors")), _num(readers.get("max_latency_ms"), 1), "",
+                     ""])
+    baseline = section.get("readers_baseline") or {}
+    if baseline:
+        rows.append([f"readers alone, {_num(baseline.get('seconds'), 0)} s", "-", "", "", "", "",
+                     "", "", "", "", "", _num(baseline.get("reads")), _num(baseline.get("errors")),
+                     _num(baseline.get("max_latency_ms"), 1), "", ""])
+    for name, step in (section.get("steps") or {}).items():
+        own = (step.get("views") or {}).get(table) or {}
+        change = step.get("change") or {}
+        new = change.get("rows")
+        if isinstance(new, Mapping):
+            # An advance writes several tables: the rows of the mart's probe table (its size).
+            probe = (results.get("data") or {}).get("probe_table")
+            new = new.get(probe) if probe in new else sum(
+                v for v in new.values() if isinstance(v, int))
+        readers = step.get("readers") or {}
+        found = step.get("proof") or {}
+        dependants = step.get("dependants") or {}
+        rows.append([
+            name, _num(new) if new is not None else "-", str(step.get("clock", ""))[:16],
+            str(own.get("action", "")), _num(own.get("seconds")), _num(own.get("slices")),
+            f"-{_num(own.get('rows_deleted'))} +{_num(own.get('rows_inserted'))}",
+            _num(step.get("step_vs_full"), 4), _num(step.get("chain_seconds")),
+            _num(step.get("chain_vs_full"), 3), _num(step.get("best_chain_vs_full"), 3),
+            _num(readers.get("reads")), _num(readers.get("errors")),
+            _num(readers.get("max_latency_ms"), 1),
+            ("kept" if dependants.get("ok") and step.get("table_oid_kept") else "CHANGED")
+            + f" {len(dependants.get('kept') or [])}/{dependants.get('views')}",
+            f"-{_num(found.get('rows_missing'))} +{_num(found.get('rows_extra'))}",
+        ])
+    title = (f"Incremental {section.get('cadence')} chain ({', '.join(section.get('chain') or [])};"
+             f" seconds from the refresh log; the clock pinned by {section.get('clock_setting')};"
+             " full = each model's SQL computed in full with its indexes; best x = the chain's"
+             " other views alone against the full chain; dependants: views on the table kept"
+             " (the others renewed by the chain's own swaps))")
+    return title, header_cells, rows
+
+
+def incremental_table(results: Mapping[str, Any]) -> Table | None:
+    found = _incremental_rows(results)
+    if found is None:
+        return None
+    title, header_cells, rows = found
+    table = Table(title=title)
+    for index, column in enumerate(header_cells):
+        table.add_column(column, justify="left" if index < 4 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def dashboard_table(results: Mapping[str, Any]) -> Table | None:
     section = _section(results, "dashboard")
     if section is None:
@@ -345,7 +421,7 @@ def render_mart(results: Mapping[str, Any]) -> RenderableType:
     else:
         parts.append(Text(f"Benchmark of the {results.get('mart')} mart: stopped", style="red"))
     for part in (refresh_table(results), breakdown_table(results), index_table(results),
-                 availability_table(results), skipped_table(results),
+                 availability_table(results), skipped_table(results), incremental_table(results),
                  dashboard_table(results), overhead_text(results), scaling_table(results),
                  targets_table(results) if "targets" in results else None,
                  out_of_reach_text(results)):
@@ -442,6 +518,11 @@ def markdown(results: Mapping[str, Any]) -> str:
                   f"{_num(skipping.get('run_sql_seconds'))} s)", ""]
         lines += _md_table(["view", "did", "SQL", "statements", "log span", "dbt node",
                             f"SQL <= {_limit(results, 'skipped_refresh_sql_seconds')} s"], rows)
+    found = _incremental_rows(results)
+    if found is not None:
+        title, header_cells, rows = found
+        lines += [title, ""]
+        lines += _md_table(header_cells, rows)
     dashboard = _section(results, "dashboard")
     if dashboard is not None:
         rows = [[name, q["view"], _num(q["view_ms"].get("p50"), 3), _num(q["view_ms"].get("p95"), 3),

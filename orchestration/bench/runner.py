@@ -22,6 +22,7 @@ from orchestration.bench import (
     availability,
     dashboard,
     data,
+    incremental,
     machine,
     overhead,
     queries,
@@ -152,6 +153,12 @@ def _guard(results: dict[str, Any], name: str, ctx: BenchContext, work: Callable
     return value
 
 
+def _refresh_figure(view: dict[str, Any]) -> float:
+    """A view's concurrent refresh, or an incremental table's rebuild (it has no REFRESH)."""
+    concurrent = view.get("concurrent_seconds")
+    return float(concurrent if concurrent is not None else view["rebuild_seconds"])
+
+
 def _bench_scale_point(results: dict[str, Any], scale: str, size_key: str) -> dict[str, Any] | None:
     refresh = results.get("refresh_cost")
     if not isinstance(refresh, dict) or "total" not in refresh:
@@ -164,9 +171,10 @@ def _bench_scale_point(results: dict[str, Any], scale: str, size_key: str) -> di
         "load_seconds": results["data"].get("load_seconds"),
         "build_wall_seconds": build.get("wall_seconds"),
         "build_sql_seconds": build.get("sql_seconds") if fresh else None,
-        "whole_refresh_seconds": refresh["total"]["concurrent_seconds"],
+        # An incremental table counts its full recomputation, as in `scaling.mart_refresh`.
+        "whole_refresh_seconds": round(sum(_refresh_figure(v) for v in refresh["views"].values()), 4),
         "floor_seconds": refresh["total"]["floor_seconds"],
-        "views_refresh_seconds": {n: v["concurrent_seconds"] for n, v in refresh["views"].items()},
+        "views_refresh_seconds": {n: _refresh_figure(v) for n, v in refresh["views"].items()},
         "views_floor_seconds": {n: v["floor_seconds"] for n, v in refresh["views"].items()},
         "from": "the refresh_cost section",
     }
@@ -186,9 +194,10 @@ def _scaling_points(results: dict[str, Any], ctx: BenchContext, plugin: MartPlug
     return points
 
 
-def _measure(results: dict[str, Any], ctx: BenchContext, mart: Mart, spec: BenchSpec,
+def _measure(results: dict[str, Any], ctx: BenchContext, plugin: MartPlugin, mart: Mart,
              options: BenchOptions, chosen: Plan) -> None:
     """The sections at the benchmark's scale, on the built mart."""
+    spec: BenchSpec = plugin.bench
     found = queries.queries_for(mart, spec)
     for name, section in spec.sections.items():
         _guard(results, name, ctx, lambda section=section: section(ctx, mart))
@@ -218,6 +227,15 @@ def _measure(results: dict[str, Any], ctx: BenchContext, mart: Mart, spec: Bench
     if "orchestration_overhead" in chosen.sections:
         _guard(results, "orchestration_overhead", ctx,
                lambda: overhead.measure(ctx, mart, dbt_contrast=chosen.dbt_contrast))
+    # Last: it appends to the sources and leaves the chain at a clock past the data's end.
+    if "incremental" in chosen.sections and spec.incremental is not None \
+            and mart.incremental_views():
+        _guard(results, "incremental", ctx, lambda: incremental.measure(
+            ctx, plugin, mart, spec.incremental, found, params,
+            pause=options.reader_pause_ms / 1000.0, full_refresh_run=not options.quick,
+            baseline_seconds=3.0 if options.quick else 15.0,
+            # Quick: at S nothing leaves the window at midnight; one dbt run less.
+            steps=incremental.STEPS[:2] if options.quick else incremental.STEPS))
 
 
 def run_mart(ctx: BenchContext, plugin: MartPlugin, options: BenchOptions,
@@ -248,7 +266,7 @@ def run_mart(ctx: BenchContext, plugin: MartPlugin, options: BenchOptions,
                                         force=options.reload)
     results["build"] = build_mart(ctx, mart, fresh=bool(results["data"]["reloaded"]),
                                   sources=data.read_schemas(plugin))
-    _measure(results, ctx, mart, spec, options, chosen)
+    _measure(results, ctx, plugin, mart, options, chosen)
 
     if chosen.scaling:
         if chosen.scale in chosen.scaling_points:

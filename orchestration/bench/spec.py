@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -63,6 +64,27 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@dataclass(frozen=True)
+class IncrementalSpec:
+    """The incremental section of a mart whose models include `refresh_strategy='incremental'`
+    (see `orchestration.bench.incremental`): the chain of views refreshed together at one
+    cadence, measured after new data of three kinds.
+
+    `late_batch(cursor, clock)` writes, in the cursor's open transaction, a batch of source
+    rows that arrive late (dated a week before `clock`, the run's clock) and returns what it
+    wrote: at least `rows` and `keys` (and anything that describes it, e.g. `day`). The new
+    hour comes from the mart's demo-data simulator (`advance`, e.g. 1h), the midnight rollover
+    from pinning the clock (`analytics.as_of`) past the next midnight."""
+
+    # The cadence whose views form the chain (config meta.cadence), refreshed in one dbt run.
+    cadence: str
+    late_batch: Callable[[Any, datetime], dict[str, Any]]
+    # How much new data each "new hour" step appends (`analytics demo-data --advance`).
+    advance: str = "1h"
+    # Past midnight, by this much, for the rollover step.
+    after_midnight: timedelta = timedelta(minutes=30)
+
+
 class ViewReader(Protocol):
     """What a parameter picker may ask of the built views."""
 
@@ -96,6 +118,8 @@ class BenchSpec:
     # and dashboard sections, whose views may read what they write, e.g. a forecast): each
     # gets the bench's context and the mart and returns its figures for the results.
     sections: Mapping[str, Callable[[Any, Mart], dict[str, Any]]] = field(default_factory=dict)
+    # The incremental section (when the mart has incremental models), else None.
+    incremental: IncrementalSpec | None = None
 
     def __post_init__(self) -> None:
         names = [q.name for q in self.queries]

@@ -11,6 +11,13 @@ first SQL statement starts after the whole overhead allowance, although dbt star
 previous run's parse, cannot add less: Python, Dagster and dbt start in new processes first.
 `met_where_reachable` then says whether every other item is met.
 
+The incremental targets apply to a mart with an `incremental` section (a chain holding a
+`refresh_strategy='incremental'` model), per step (a new hour, a late batch, midnight): the
+incremental model's run <= 0.05x its full computation, the chain's <= 0.1x the full chain's,
+0 read errors and max read latency <= 50 ms during the run, every view on the table kept (same
+OID, rows), and 0 rows differing from a full recomputation. The chain's ratio is out of reach
+when the chain's other views (rebuilt whole each run) alone exceed it (`best_chain_vs_full`).
+
 Two figures apply to some views only: a view configured with `skip_refresh_when_unchanged`
 must skip a run in which nothing changed in at most 0.2 s of SQL (`skipped_refresh`; the
 target is left out for a mart with no such view), and each view's indexes, built on a fresh
@@ -37,6 +44,9 @@ OVERHEAD_SECONDS = 5.0
 SCALING_SLOPE = 1.1
 INDEX_USE = 1.0
 SKIPPED_REFRESH_SQL_SECONDS = 0.2
+# The incremental chain (issue 17), after new data, against a full refresh of the same chain.
+INCREMENTAL_STEP_VS_FULL = 0.05
+INCREMENTAL_CHAIN_VS_FULL = 0.1
 # What the refresh allowance leaves above the floor: the indexes a swap or rebuild builds.
 INDEX_BUILD_VS_FLOOR = REFRESH_VS_FLOOR - 1.0
 THRESHOLDS: dict[str, float] = {
@@ -51,6 +61,12 @@ THRESHOLDS: dict[str, float] = {
     "dashboard_index_use": INDEX_USE,
     "skipped_refresh_sql_seconds": SKIPPED_REFRESH_SQL_SECONDS,
     "index_build_vs_floor": INDEX_BUILD_VS_FLOOR,
+    "incremental_step_vs_full": INCREMENTAL_STEP_VS_FULL,
+    "incremental_chain_vs_full": INCREMENTAL_CHAIN_VS_FULL,
+    "incremental_read_errors": READ_ERRORS,
+    "incremental_read_max_latency_ms": READ_MAX_MS,
+    "incremental_dependants_intact": 1.0,
+    "incremental_rows_differing": 0.0,
 }
 
 
@@ -146,6 +162,75 @@ def overhead_out_of_reach(overhead: Mapping[str, Any],
                        f"adds less than that")}
 
 
+def chain_out_of_reach(steps: Mapping[str, Any],
+                       allowance: float = INCREMENTAL_CHAIN_VS_FULL) -> dict[str, str]:
+    """Steps whose chain, were its incremental model's run free, would still exceed the
+    allowance: the other views are rebuilt whole each run."""
+    found = {}
+    for name, step in steps.items():
+        best = step.get("best_chain_vs_full")
+        if best is not None and best > allowance:
+            others = {n: v.get("seconds") for n, v in (step.get("views") or {}).items()
+                      if n not in (step.get("incremental_models") or ())}
+            listed = ", ".join(f"{n} {seconds} s" for n, seconds in others.items())
+            found[name] = (f"the chain's other views alone ({listed})"
+                           f" are {best}x the full chain: rebuilt whole each run (their rows"
+                           " carry the refresh time), they leave no room under "
+                           f"{allowance:g}x whatever the incremental step costs")
+    return found
+
+
+def _incremental_targets(section: Mapping[str, Any],
+                         limit: Mapping[str, float]) -> list[dict[str, Any]]:
+    steps = {n: s for n, s in (section.get("steps") or {}).items() if isinstance(s, Mapping)}
+    if not steps:
+        return []
+
+    def differing(step: Mapping[str, Any]) -> float | None:
+        found = step.get("proof") or {}
+        if found.get("rows_missing") is None or found.get("rows_extra") is None:
+            return None
+        return float(found["rows_missing"] + found["rows_extra"])
+
+    models = ", ".join(section.get("incremental_models") or []) or "the incremental model"
+    return [
+        _target("incremental_step_vs_full",
+                f"{models}: its run after new data <= {limit['incremental_step_vs_full']:g}x"
+                " its full computation",
+                limit["incremental_step_vs_full"], "<=",
+                {n: s.get("step_vs_full") for n, s in steps.items()}, max),
+        _target("incremental_chain_vs_full",
+                f"the {section.get('cadence')} chain after new data <= "
+                f"{limit['incremental_chain_vs_full']:g}x a full refresh of the chain",
+                limit["incremental_chain_vs_full"], "<=",
+                {n: s.get("chain_vs_full") for n, s in steps.items()}, max,
+                out_of_reach=chain_out_of_reach(
+                    {n: {**s, "incremental_models": section.get("incremental_models")}
+                     for n, s in steps.items()}, limit["incremental_chain_vs_full"])),
+        _target("incremental_read_errors",
+                f"{limit['incremental_read_errors']:g} read errors during the incremental runs",
+                limit["incremental_read_errors"], "<=",
+                {n: (s.get("readers") or {}).get("errors") for n, s in steps.items()}, max),
+        _target("incremental_read_max_latency_ms",
+                f"max read latency <= {limit['incremental_read_max_latency_ms']:g} ms during the"
+                " incremental runs",
+                limit["incremental_read_max_latency_ms"], "<=",
+                {n: (s.get("readers") or {}).get("max_latency_ms") for n, s in steps.items()},
+                max),
+        _target("incremental_dependants_intact",
+                "every view on the incremental table kept (same OID) and returning rows",
+                limit["incremental_dependants_intact"], ">=",
+                {n: (None if (s.get("dependants") or {}).get("ok") is None
+                     else float(bool(s["dependants"]["ok"]) and bool(s.get("table_oid_kept"))))
+                 for n, s in steps.items()}, min),
+        _target("incremental_rows_differing",
+                "rows differing from a full recomputation (mv_incremental_differences) <= "
+                f"{limit['incremental_rows_differing']:g}",
+                limit["incremental_rows_differing"], "<=",
+                {n: differing(s) for n, s in steps.items()}, max),
+    ]
+
+
 def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     section = results.get(name)
     return section if isinstance(section, Mapping) and "error" not in section else {}
@@ -213,6 +298,7 @@ def evaluate(results: Mapping[str, Any],
                 {n: v.get("rebuild_indexes_vs_floor") for n, v in views.items()
                  if v.get("indexes")}, max, informational=True),
     ]
+    targets += _incremental_targets(_section(results, "incremental"), limit)
     skipping = _section(results, "skipped_refresh").get("views") or {}
     if skipping:
         targets.append(_target(

@@ -283,7 +283,7 @@ def advance(
 ) -> LoadReport:
     """Continue the mart's simulation for `duration` after the end of its last load (or
     advance), or up to now when None: generate what happened meanwhile and append it, in
-    ordinary transactions."""
+    plain INSERTs committed together (the tables' triggers fire)."""
     if simulator.advance_params is None:
         raise AdvanceError(f"the {mart} mart's simulation cannot advance: reload it with"
                            f" `analytics demo-data --mart {mart}` instead")

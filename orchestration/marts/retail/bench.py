@@ -9,9 +9,10 @@ the window's partition), as a hand-written query over the raw tables would.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from orchestration.bench.spec import BenchSpec, DashboardQuery, ViewReader
+from orchestration.bench.spec import BenchSpec, DashboardQuery, IncrementalSpec, ViewReader
 
 QUERIES: tuple[DashboardQuery, ...] = (
     DashboardQuery(
@@ -124,4 +125,65 @@ def describe(params: Mapping[str, Any]) -> str:
             f"out of stock within {params['oos_days']} days")
 
 
-BENCH = BenchSpec(queries=QUERIES, pick_parameters=pick_parameters, describe=describe)
+# The late batch: store products (at most this many, and a tenth of them at a small scale),
+# about what an hour of crawls brings at M (~4,000 snapshots).
+LATE_BATCH_KEYS = 4000
+LATE_BATCH_DAYS_BACK = 7
+_LATE_BATCH = """
+    with picked as (
+        select dispensary_id, provider_product_id
+        from retail_raw.store_products
+        where provider_product_id is not null
+        order by dispensary_id, id
+        limit %(keys)s
+    ),
+    -- Below every id the crawler or the simulator ever writes: a later advance cannot collide.
+    lowest as (
+        select least(coalesce(min(id), 0), 0) as id from retail_raw.inventory_snapshots
+    )
+    insert into retail_raw.inventory_snapshots (
+        id, dispensary_id, product_id, brand_name, category, captured_at, price_rec,
+        quantity_available)
+    select
+        lowest.id - row_number() over (order by last.dispensary_id, last.product_id),
+        last.dispensary_id,
+        last.product_id,
+        last.brand_name,
+        last.category,
+        %(at)s::timestamptz + (last.dispensary_id %% 60) * interval '1 minute',
+        last.price_rec,
+        greatest(last.quantity_available - 1 - (hashtext(last.product_id) & 3), 0)
+    from picked
+    cross join lowest
+    cross join lateral (
+        select s.*
+        from retail_raw.inventory_snapshots as s
+        where s.dispensary_id = picked.dispensary_id
+          and s.product_id = picked.provider_product_id
+          and s.captured_at < %(at)s::timestamptz
+        order by s.captured_at desc, s.id desc
+        limit 1
+    ) as last
+    where last.quantity_available is not null
+"""
+
+
+def late_batch(cur: Any, clock: datetime) -> dict[str, Any]:
+    """A crawl of a day a week before `clock` that reaches the database only now: for the
+    first store products (by store), a snapshot at noon UTC of that day (a minute per store
+    after it) showing 1 to 4 units fewer than the product's last snapshot before it. It falls
+    between snapshots already written, so that day's estimate and the next change's change."""
+    day = (clock.astimezone(UTC) - timedelta(days=LATE_BATCH_DAYS_BACK)).date()
+    at = datetime.combine(day, time(12), UTC)
+    cur.execute("select count(*) from retail_raw.store_products")
+    row = cur.fetchone()
+    keys = max(1, min(LATE_BATCH_KEYS, int(row[0] if row else 0) // 10))
+    cur.execute(_LATE_BATCH, {"keys": keys, "at": at})
+    return {"table": "retail_raw.inventory_snapshots", "rows": cur.rowcount,
+            "keys": keys, "day": day.isoformat(), "captured_from": at.isoformat()}
+
+
+INCREMENTAL = IncrementalSpec(cadence="hourly", late_batch=late_batch, advance="1h")
+
+BENCH = BenchSpec(queries=QUERIES, pick_parameters=pick_parameters, describe=describe,
+                  incremental=INCREMENTAL)

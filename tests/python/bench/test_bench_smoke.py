@@ -24,6 +24,10 @@ VIEWS = {
 }
 
 
+INCREMENTAL = "mv_daily_sales_estimates"
+HOURLY = {INCREMENTAL, "mv_sku_velocity", "mv_product_intelligence"}
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -31,6 +35,44 @@ def _number(value: Any) -> bool:
 def _numbers(mapping: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
     for key in keys:
         assert _number(mapping.get(key)), f"{where}: {key} = {mapping.get(key)!r}"
+
+
+def _check_incremental(section: dict[str, Any]) -> None:
+    """The incremental section: the full chain, then an hour and a late batch, each run
+    incremental, its dependants kept and the same rows as a full recomputation."""
+    assert section["table"] == INCREMENTAL and set(section["chain"]) == HOURLY
+    full = section["full"]
+    _numbers(full["computed"], ("chain_seconds",), "full computed")
+    assert set(full["computed"]["views"]) == HOURLY
+    # The quick bench leaves out the chain's `dbt run --full-refresh` (its reference figure).
+    assert "dbt" not in full
+    assert section["readers_baseline"]["reads"] > 0
+    assert section["dependants"]["views"], "no view on the incremental table"
+    # The quick bench leaves out midnight (at S no day leaves the window; unit-tested apart).
+    assert list(section["steps"]) == ["new_hour", "late_batch"]
+    clocks = []
+    for name, step in section["steps"].items():
+        own = step["views"][INCREMENTAL]
+        assert own["action"] == "refresh_incremental", (name, own)
+        assert set(step["views"]) == HOURLY, name
+        _numbers(step, ("chain_seconds", "step_vs_full", "chain_vs_full", "best_chain_vs_full",
+                        "incremental_seconds"), name)
+        _numbers(own, ("seconds", "slices", "rows_deleted", "rows_inserted"), name)
+        # The materialization ran at the pinned clock, and the proof agrees.
+        assert step["run_clock"] == step["clock"], (name, step["run_clock"], step["clock"])
+        clocks.append(step["clock"])
+        # The views on the table outside the chain keep their OIDs; the chain's swapped views
+        # (velocity, and product intelligence recreated on it) are renewed by their own swap.
+        assert step["table_oid_kept"] is True and step["dependants"]["ok"] is True, (name, step)
+        assert step["dependants"]["kept"] and not step["dependants"]["oid_changed"], name
+        assert step["proof"]["same"] is True, (name, step["proof"])
+        assert step["readers"]["errors"] == 0 and step["readers"]["reads"] > 0, name
+    steps = section["steps"]
+    assert steps["new_hour"]["change"]["rows"]["retail_raw.inventory_snapshots"] > 0
+    assert steps["new_hour"]["views"][INCREMENTAL]["slices"] > 0
+    assert steps["late_batch"]["change"]["rows"] > 0
+    assert steps["late_batch"]["views"][INCREMENTAL]["slices"] > 0
+    assert clocks[0] == clocks[1]
 
 
 def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, tmp_path: Path) -> None:
@@ -77,13 +119,22 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
     refresh = results["refresh_cost"]
     assert set(refresh["views"]) == VIEWS
     for name, view in refresh["views"].items():
-        _numbers(view, ("rows", "floor_seconds", "concurrent_seconds", "plain_seconds",
-                        "rebuild_seconds", "configured_seconds", "materialization_seconds",
-                        "rebuild_create_seconds", "rebuild_indexes_seconds"), name)
-        assert view["strategy"] in ("concurrently", "swap")
+        _numbers(view, ("rows", "floor_seconds", "rebuild_seconds", "configured_seconds",
+                        "materialization_seconds", "rebuild_create_seconds",
+                        "rebuild_indexes_seconds"), name)
+        if name == INCREMENTAL:
+            # A table: no REFRESH; its configured figure is its own run through dbt.
+            assert view["strategy"] == "incremental" and view["kind"] == "incremental table"
+            assert view["concurrent_seconds"] is None and view["plain_seconds"] is None
+            assert view["configured_seconds"] == view["materialization_seconds"]
+            assert view["materialization_actions"] == ["refresh_incremental"], view
+        else:
+            _numbers(view, ("concurrent_seconds", "plain_seconds"), name)
+            assert view["strategy"] in ("concurrently", "swap")
     _numbers(refresh["total"], ("floor_seconds", "concurrent_seconds", "plain_seconds",
                                 "rebuild_seconds", "materialization_seconds",
                                 "materialization_span_seconds", "materialization_vs_floor"), "total")
+    assert refresh["total"]["left_out"]["concurrent_seconds"] == [INCREMENTAL]
 
     for mode in ("concurrent", "plain"):
         section = results["availability"][mode]
@@ -112,16 +163,27 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
                         "seconds_to_first_dbt_node", "parse_before_seconds"), "overhead")
     # Measured as a deployment's hourly run: it starts from the previous run's parse.
     assert overhead["full_reparse"] is False, overhead["log_file"]
-    # The hourly views, and the views on daily sales that its swap rebuilds with it.
-    assert {row["model"] for row in overhead["refresh_log"]} == {
-        "mv_daily_sales_estimates", "mv_sku_velocity", "mv_product_intelligence",
-        "mv_store_performance", "mv_category_weekly_trends"}
+    # The hourly views only: daily sales is refreshed incrementally, so nothing on it is
+    # rebuilt with it.
+    assert {row["model"] for row in overhead["refresh_log"]} == HOURLY
+    assert {row["action"] for row in overhead["refresh_log"]
+            if row["model"] == INCREMENTAL} == {"refresh_incremental"}
+    assert results["availability"]["plain"]["not_refreshed"] == [INCREMENTAL]
+
+    _check_incremental(results["incremental"])
 
     assert results["scaling"] == {"enabled": False, "slope": None, "points": []}
     ids = {t["id"] for t in results["targets"]}
     assert {"refresh_vs_floor", "whole_refresh_vs_floor", "read_errors", "read_max_latency_ms",
             "dashboard_p95_ms", "dashboard_speedup", "orchestration_overhead_seconds",
-            "scaling_slope"} <= ids
+            "scaling_slope", "incremental_step_vs_full", "incremental_chain_vs_full",
+            "incremental_read_errors", "incremental_read_max_latency_ms",
+            "incremental_dependants_intact", "incremental_rows_differing"} <= ids
+    by_id = {t["id"]: t for t in results["targets"]}
+    # Correctness, not timing: readers never fail, dependants stay, the rows are the same.
+    for target_id in ("incremental_read_errors", "incremental_dependants_intact",
+                      "incremental_rows_differing"):
+        assert by_id[target_id]["met"] is True, by_id[target_id]
     for target in results["targets"]:
         if target["id"] != "scaling_slope":
             assert target["met"] in (True, False), target
@@ -158,6 +220,7 @@ def test_quick_bench_at_s_writes_every_figure(pg_settings: ConnectionSettings, t
     text = (tmp_path / "report.txt").read_text()
     assert "Targets" in text and "Benchmark of the retail mart at scale S" in text
     assert "inventory snapshots" in text
+    assert "Incremental hourly chain" in text and "late_batch" in text
 
 
 def test_an_unknown_mart_is_refused_naming_the_known_ones() -> None:

@@ -6,15 +6,25 @@ from __future__ import annotations
 import io
 import json
 import math
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
-from orchestration.bench import data, overhead, report, scaling, skipped, targets
+from orchestration.bench import (
+    data,
+    incremental,
+    overhead,
+    refresh_cost,
+    report,
+    scaling,
+    skipped,
+    targets,
+)
 from orchestration.bench.context import BenchError
-from orchestration.bench.mart import Mart, load_mart
+from orchestration.bench.mart import Mart, View, load_mart
 from orchestration.bench.queries import MartViews, pick_parameters, placeholders
 from orchestration.bench.refresh_cost import scratch_index_sql
 from orchestration.bench.runner import bench_marts
@@ -488,3 +498,165 @@ def test_overhead_measures_the_marts_most_frequent_cadence() -> None:
     assert measured_cadence(mart("daily", "daily")) == "daily"
     assert measured_cadence(mart("weekly", None)) == "weekly"
     assert measured_cadence(mart(None)) is None
+
+
+def _incremental_step(own_seconds: float, velocity_seconds: float, *, differing: int = 0,
+                      max_ms: float = 12.0, oid_changed: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "views": {"daily": {"action": "refresh_incremental", "seconds": own_seconds,
+                            "slices": 40, "rows_deleted": 80, "rows_inserted": 90},
+                  "velocity": {"action": "refresh_swap", "seconds": velocity_seconds}},
+        "other_rows": [], "chain_seconds": own_seconds + velocity_seconds,
+        "step_vs_full": round(own_seconds / 20.0, 4),
+        "chain_vs_full": round((own_seconds + velocity_seconds) / 25.0, 4),
+        "best_chain_vs_full": round(velocity_seconds / 25.0, 4),
+        "readers": {"reads": 500, "errors": 0, "max_latency_ms": max_ms},
+        "table_oid_kept": True,
+        "dependants": {"ok": not oid_changed, "views": 3, "kept": ["analytics.weekly"],
+                       "oid_changed": list(oid_changed)},
+        "proof": {"rows_missing": differing, "rows_extra": 0, "pending_keys": 0},
+        "change": {"rows": {"src.snapshots": 4000}},
+        "clock": "2026-12-02T14:00:00+00:00",
+    }
+
+
+def test_the_incremental_targets_and_what_leaves_the_chain_out_of_reach() -> None:
+    section = {"cadence": "hourly", "table": "daily", "chain": ["daily", "velocity"],
+               "incremental_models": ["daily"],
+               "full": {"clock": "2026-12-02T13:00:00+00:00",
+                        "computed": {"chain_seconds": 25.0,
+                                     "views": {"daily": {"seconds": 20.0},
+                                               "velocity": {"seconds": 5.0}}}},
+               "readers_baseline": {"seconds": 15.0, "reads": 300, "errors": 0,
+                                    "max_latency_ms": 9.0},
+               # An hour: 0.2 s of 20 (0.01x); the chain 0.2 + 1 s of 25 (0.048x): met.
+               # A late batch: 0.5 s (0.025x) but velocity 4 s: 0.16x of which 0.16x is velocity
+               # alone, out of reach; one row differs and a dependant was rebuilt.
+               "steps": {"new_hour": _incremental_step(0.2, 1.0),
+                         "late_batch": _incremental_step(0.5, 4.0, differing=1, max_ms=70.0,
+                                                         oid_changed=("analytics.weekly",))}}
+    found = {t["id"]: t for t in targets.evaluate({"incremental": section})}
+    assert found["incremental_step_vs_full"]["met"] is True
+    chain = found["incremental_chain_vs_full"]
+    assert chain["met"] is False and set(chain["out_of_reach"]) == {"late_batch"}
+    assert "velocity 4.0 s" in chain["out_of_reach"]["late_batch"]
+    assert chain["met_where_reachable"] is True
+    assert found["incremental_read_errors"]["met"] is True
+    assert found["incremental_read_max_latency_ms"]["details"]["late_batch"]["met"] is False
+    assert found["incremental_dependants_intact"]["details"]["late_batch"]["value"] == 0.0
+    assert found["incremental_rows_differing"]["value"] == 1.0
+    # A mart without the section has none of its targets.
+    assert all(not t["id"].startswith("incremental_") for t in targets.evaluate({}))
+    text = report.markdown({"mart": "m", "scale": "M", "incremental": section,
+                            "targets": list(found.values())})
+    assert "Incremental hourly chain" in text and "| late_batch |" in text
+    assert "readers alone, 15 s" in text and "kept 1/3" in text and "CHANGED 1/3" in text
+
+
+def test_an_incremental_run_renews_only_what_the_chains_own_swaps_rebuild() -> None:
+    chain = [View("daily", "model.a.daily", "analytics", "daily", '"analytics"."daily"', "select 1",
+                  (), "hourly", (), "incremental"),
+             View("velocity", "model.a.velocity", "analytics", "velocity",
+                  '"analytics"."velocity"', "select 1", ("daily",), "hourly", (), "swap"),
+             View("intel", "model.a.intel", "analytics", "intel", '"analytics"."intel"',
+                  "select 1", ("velocity",), "hourly", (), "swap")]
+    rows = [
+        {"model": "daily", "action": "refresh_incremental", "status": "success",
+         "duration_seconds": 0.3, "rows_after": 10, "slices": 4, "rows_deleted": 5,
+         "rows_inserted": 6},
+        {"model": "velocity", "action": "refresh_swap", "status": "success",
+         "duration_seconds": 2.0, "rows_after": 5},
+        {"model": "intel", "action": "rebuild", "status": "success", "duration_seconds": 0,
+         "rows_after": 5, "note": incremental.RECREATED + "velocity"},
+        {"model": "intel", "action": "skip", "status": "success", "duration_seconds": 0.01,
+         "rows_after": 5, "note": "already rebuilt in this run on its refreshed upstream"},
+    ]
+    run = incremental._logged(rows, chain)
+    assert run["views"]["intel"]["action"] == "skip", "its own run, not its recreation"
+    assert run["views"]["daily"]["slices"] == 4
+    assert [r["model"] for r in run["other_rows"]] == ["intel"]
+    renewed = incremental.renewed_by_the_chain(run, chain, chain[0])
+    assert renewed == {"analytics.velocity", "analytics.intel"}
+    before = {n: {"oid": i, "has_rows": True} for i, n in enumerate(
+        ["analytics.velocity", "analytics.intel", "analytics.weekly"])}
+    after = {**before, "analytics.velocity": {"oid": 10, "has_rows": True},
+             "analytics.intel": {"oid": 11, "has_rows": True}}
+    kept = incremental.intact(before, after, renewed)
+    assert kept["ok"] and kept["kept"] == ["analytics.weekly"]
+    assert kept["renewed_by_own_swap"] == ["analytics.intel", "analytics.velocity"]
+    # The table's run recreating a view on it (a dependant of the table itself) is a failure.
+    after["analytics.weekly"] = {"oid": 12, "has_rows": True}
+    assert incremental.intact(before, after, renewed)["oid_changed"] == ["analytics.weekly"]
+    after["analytics.weekly"] = {"oid": 2, "has_rows": False}
+    assert incremental.intact(before, after, renewed)["empty"] == ["analytics.weekly"]
+
+
+def test_the_clock_is_pinned_past_the_next_utc_midnight() -> None:
+    late = datetime(2026, 12, 2, 23, 59, tzinfo=UTC)
+    assert incremental.next_midnight(late, timedelta(minutes=30)) == datetime(
+        2026, 12, 3, 0, 30, tzinfo=UTC)
+    ahead = datetime(2026, 12, 2, 20, 0, tzinfo=timezone(timedelta(hours=-8)))  # 04:00 UTC
+    assert incremental.next_midnight(ahead, timedelta()) == datetime(2026, 12, 4, tzinfo=UTC)
+    env = incremental.clock_env(datetime(2026, 12, 3, 0, 30, tzinfo=UTC))
+    assert env["PGOPTIONS"].endswith("-c analytics.as_of=2026-12-03T00:30:00+00:00")
+
+
+def test_an_incremental_table_has_no_concurrent_figure_and_its_run_is_its_configured() -> None:
+    section: dict[str, Any] = {"views": {
+        "daily": {"kind": "incremental table", "strategy": "incremental", "floor_seconds": 20.0,
+                  "concurrent_seconds": None, "concurrent_refresh_only_seconds": None,
+                  "plain_seconds": None, "rebuild_seconds": 30.0},
+        "weekly": {"kind": "materialized view", "strategy": "concurrently", "floor_seconds": 2.0,
+                   "concurrent_seconds": 2.5, "concurrent_refresh_only_seconds": 2.4,
+                   "plain_seconds": 2.2, "rebuild_seconds": 3.0}}, "total": {}}
+    refresh_cost.configure(section)
+    assert section["views"]["daily"]["configured_seconds"] is None, "until the runs are known"
+    assert section["total"]["concurrent_seconds"] == 2.5
+    assert section["total"]["left_out"]["concurrent_seconds"] == ["daily"]
+    refresh_cost.attach_materialization(section, {
+        "sql_seconds": 3.0, "span_seconds": 3.1, "views_seconds": {"daily": 0.2, "weekly": 2.8},
+        "views_actions": {"daily": ["refresh_incremental"], "weekly": ["refresh_concurrently"]}})
+    assert section["views"]["daily"]["configured_seconds"] == 0.2
+    assert section["views"]["daily"]["configured_vs_floor"] == 0.01
+    assert section["total"]["configured_seconds"] == 2.7
+    assert section["total"]["left_out"] == {"concurrent_seconds": ["daily"],
+                                            "concurrent_refresh_only_seconds": ["daily"],
+                                            "plain_seconds": ["daily"]}
+
+
+def test_the_seeds_a_mart_reads_are_found_through_its_models(tmp_path: Path) -> None:
+    path = _manifest(tmp_path)
+    manifest = json.loads(path.read_text())
+    manifest["nodes"]["model.analytics.stg"] = {
+        "resource_type": "model", "name": "stg",
+        "depends_on": {"nodes": ["seed.analytics.zones"]}}
+    manifest["nodes"]["seed.analytics.zones"] = {"resource_type": "seed", "name": "zones",
+                                                 "depends_on": {"nodes": []}}
+    manifest["nodes"]["seed.analytics.unused"] = {"resource_type": "seed", "name": "unused"}
+    manifest["nodes"]["model.analytics.a"]["depends_on"]["nodes"] = ["model.analytics.stg"]
+    path.write_text(json.dumps(manifest))
+    assert load_mart(path, "retail", "meta").seeds == ("zones",)
+    assert load_mart(_manifest(tmp_path), "retail", "meta").seeds == ()
+
+
+def test_the_retail_late_batch_is_a_week_back_and_below_every_id() -> None:
+    class Cursor:
+        rowcount = 3980
+
+        def __init__(self) -> None:
+            self.sql: list[tuple[str, Any]] = []
+
+        def execute(self, sql: str, params: Any = None) -> None:
+            self.sql.append((sql, params))
+
+        def fetchone(self) -> tuple[int]:
+            return (50000,)
+
+    cursor = Cursor()
+    written = BENCH.incremental.late_batch(cursor, datetime(2026, 12, 2, 14, 5, tzinfo=UTC))
+    assert written == {"table": "retail_raw.inventory_snapshots", "rows": 3980, "keys": 4000,
+                       "day": "2026-11-25", "captured_from": "2026-11-25T12:00:00+00:00"}
+    insert, params = cursor.sql[-1]
+    assert params == {"keys": 4000, "at": datetime(2026, 11, 25, 12, tzinfo=UTC)}
+    assert "least(coalesce(min(id), 0), 0)" in insert and "lowest.id - row_number()" in insert
+    assert BENCH.incremental.cadence == "hourly" and BENCH.incremental.advance == "1h"
