@@ -269,6 +269,8 @@ def around_python_assets(defs: Definitions, catalog: AnalyticsCatalog) -> list[s
     names_by_key = {key: name for name, key in catalog.keys.items()}
     found: set[AssetKey] = set()
     for key in graph.materializable_asset_keys - set(names_by_key):
+        if "dbt" in graph.get(key).kinds:
+            continue  # a dbt seed: built by dbt build, not a Python asset
         found |= graph.get(key).parent_keys
         todo = set(graph.get(key).child_keys)
         while todo:
