@@ -178,8 +178,8 @@ def view_statuses(
             last_success_at=row["last_success_at"],
             stale=stale,
             last_error=row["last_error"],
-            kind=row["kind"],
-            last_slices=row["last_slices"],
+            kind=row.get("kind"),
+            last_slices=row.get("last_slices"),
         ))
     for model in models.values():
         if model.name in seen or model.materialized != "materialized_view":
