@@ -34,7 +34,7 @@ def _wait_for_backend(project: DbtProject, text: str, timeout: float = 20.0) -> 
             (f"%{text}%", f"%{project.schema}%"))
         if rows:
             return int(rows[0][0])  # type: ignore[arg-type]
-        time.sleep(0.05)
+        time.sleep(0.005)
     raise AssertionError(f"no backend started {text!r} within {timeout}s")
 
 
@@ -297,8 +297,9 @@ def test_an_unknown_refresh_strategy_is_refused(mv_project: DbtProject) -> None:
     assert "items_mv: refresh_strategy must be 'concurrently' or 'swap', got 'sometimes'" in result.stdout
 
 
-def _wait_for_lock_wait(project: DbtProject, text: str, timeout: float = 30.0) -> int:
-    """The pid of a backend whose statement contains `text` and that waits for a lock."""
+def _wait_for_lock_wait(project: DbtProject, text: str, timeout: float = 60.0) -> int:
+    """The pid of a backend whose statement contains `text` and that waits for a lock (a swap's
+    try waits 20 ms of every ~120 ms, so the poll is frequent)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         rows = project.sql(
@@ -306,7 +307,7 @@ def _wait_for_lock_wait(project: DbtProject, text: str, timeout: float = 30.0) -
             "and pid <> pg_backend_pid() and query ilike %s", (f"%{text}%",))
         if rows:
             return int(rows[0][0])  # type: ignore[arg-type]
-        time.sleep(0.05)
+        time.sleep(0.005)
     raise AssertionError(f"no backend waited for a lock running {text!r} within {timeout}s")
 
 
