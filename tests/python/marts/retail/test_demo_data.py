@@ -55,7 +55,8 @@ def spec(name: str) -> ScaleSpec:
     return scale_spec(parse_scale(name))
 
 
-def _hashes(settings: ConnectionSettings) -> dict[str, str]:
+def table_hashes(settings: ConnectionSettings) -> dict[str, str]:
+    """Each source table's rows hashed in a stable order (also the advance tests')."""
     return {
         table: _one(settings, f"select md5(string_agg(t::text, '|' order by {order}))"
                               f" from {table} as t")[0]
@@ -126,12 +127,12 @@ def test_schema_creation_is_idempotent(pg_settings: ConnectionSettings) -> None:
 # Determinism ----------------------------------------------------------------------------------
 
 def test_same_seed_and_anchor_give_the_same_rows(loaded: ConnectionSettings) -> None:
-    first = _hashes(loaded)
+    first = table_hashes(loaded)
     _load(loaded, SEED + 1)
-    other = _hashes(loaded)
+    other = table_hashes(loaded)
     assert all(other[table] != first[table] for table in HASHED_TABLES)
     _load(loaded, SEED)
-    assert _hashes(loaded) == first
+    assert table_hashes(loaded) == first
 
 
 def test_report_counts_rows_and_time(

@@ -16,35 +16,19 @@ from orchestration.core.settings import ConnectionSettings
 from orchestration.demo_data.engine import AdvanceError, LoadReport, parse_duration
 from orchestration.demo_data.marts import advance_mart, advance_marts, load_mart
 from tests.python.databases import create_database, drop_database, query
+from tests.python.marts.retail.test_demo_data import table_hashes
 
 DATABASE = "analytics_retail_advance_tests"
 SEED = 2
 # Winter (no daylight saving time): 07:30 UTC is 00:30 in Phoenix (UTC-7) and 23:30 the day
 # before in Los Angeles (UTC-8). Fixed, so that every run sees the same rows.
 ANCHOR = datetime(2026, 1, 20, 7, 30, tzinfo=UTC)
-# Each table's rows in a stable order, hashed to compare whole data sets.
-HASHED_TABLES = {
-    "retail_raw.dispensaries": "id",
-    "retail_raw.store_products": "id",
-    "retail_raw.inventory_snapshots": "id",
-    "retail_raw.product_visibility_events": "id",
-    "retail_truth.daily_product_truth": "dispensary_id, product_id, day",
-    "retail_truth.stock_events": "dispensary_id, product_id, occurred_at",
-}
 # The appended tables: no row of theirs changes once written.
 APPEND_ONLY = (
     "retail_raw.inventory_snapshots",
     "retail_raw.product_visibility_events",
     "retail_truth.stock_events",
 )
-
-
-def _hashes(settings: ConnectionSettings) -> dict[str, str]:
-    return {
-        table: query(settings, f"select md5(string_agg(t::text, '|' order by {order}))"
-                               f" from {table} as t")[0][0]
-        for table, order in HASHED_TABLES.items()
-    }
 
 
 def _load(settings: ConnectionSettings, anchor: datetime) -> LoadReport:
@@ -66,7 +50,7 @@ def advance_settings(pg_settings: ConnectionSettings) -> Iterator[ConnectionSett
 def loaded_to_anchor_plus_2h(advance_settings: ConnectionSettings) -> dict[str, str]:
     """The hashes of a full load to ANCHOR + 2 h (the database then holds a load to ANCHOR)."""
     _load(advance_settings, ANCHOR + timedelta(hours=2))
-    hashes = _hashes(advance_settings)
+    hashes = table_hashes(advance_settings)
     _load(advance_settings, ANCHOR)
     return hashes
 
@@ -152,7 +136,7 @@ def test_advancing_appends_what_a_longer_load_holds(
         assert query(settings, "select ends_at from public.analytics_demo_loads"
                                " where mart = 'retail'")[0][0] == ANCHOR + timedelta(hours=2)
         # ... and the data set is exactly a load to ANCHOR + 2 h: rows do not depend on the end.
-        assert _hashes(settings) == loaded_to_anchor_plus_2h
+        assert table_hashes(settings) == loaded_to_anchor_plus_2h
     finally:
         with connect(settings) as conn, conn.cursor() as cur:
             cur.execute("drop trigger log_snapshot_inserts on retail_raw.inventory_snapshots;"
@@ -162,25 +146,25 @@ def test_advancing_appends_what_a_longer_load_holds(
                 cur.execute(f"drop table public.before_{table.replace('.', '_')}")
 
 
+def _last_local_days(settings: ConnectionSettings) -> dict[str, date]:
+    """The truth's last day per state, for the Arizona and California stores."""
+    return dict(query(settings, """
+        select d.state, max(t.day)
+        from retail_truth.daily_product_truth t
+        join retail_raw.dispensaries d on d.id = t.dispensary_id
+        where d.state in ('AZ', 'CA')
+        group by 1"""))
+
+
 def test_truth_counts_local_days(advance_settings: ConnectionSettings) -> None:
     """At 07:30 UTC it is already the anchor's day in Phoenix, not yet in Los Angeles: each
     store's truth ends on its own local day, and starts at its own local midnight."""
     _load(advance_settings, ANCHOR)
-    last_days = dict(query(advance_settings, """
-        select d.state, max(t.day)
-        from retail_truth.daily_product_truth t
-        join retail_raw.dispensaries d on d.id = t.dispensary_id
-        where d.state in ('AZ', 'CA')
-        group by 1"""))
+    last_days = _last_local_days(advance_settings)
     assert last_days == {"AZ": ANCHOR.date(), "CA": ANCHOR.date() - timedelta(days=1)}
     # An hour later (00:30 in Los Angeles) a new local day has begun there too.
     advance_mart(advance_settings, "retail", "1h")
-    last_days = dict(query(advance_settings, """
-        select d.state, max(t.day)
-        from retail_truth.daily_product_truth t
-        join retail_raw.dispensaries d on d.id = t.dispensary_id
-        where d.state in ('AZ', 'CA')
-        group by 1"""))
+    last_days = _last_local_days(advance_settings)
     assert last_days == {"AZ": ANCHOR.date(), "CA": ANCHOR.date()}
     first_days = {row[0] for row in query(
         advance_settings, "select min(day) from retail_truth.daily_product_truth")}
