@@ -65,6 +65,28 @@ def test_staleness_follows_the_cadence(catalog: AnalyticsCatalog) -> None:
     assert (missing.exists, missing.stale) == (False, True)
 
 
+def test_an_incremental_table_is_named_so_with_its_last_slices(catalog: AnalyticsCatalog) -> None:
+    now = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    model = next(iter(catalog.models.values()))
+    row = {
+        "schema_name": model.schema, "relation_name": model.alias, "model": model.name,
+        "exists": True, "populated": True, "row_count": 10, "total_bytes": 8192,
+        "index_names": ["i"], "unique_key": "id", "last_action": "refresh_incremental",
+        "last_status": "success", "last_started_at": now, "last_finished_at": now,
+        "last_duration_seconds": 0.1, "last_error": None, "last_success_at": now,
+        "kind": "incremental table", "last_slices": 1234,
+    }
+    console = Console(width=300, record=True)
+    console.print(render(view_statuses([row], {model.name: model}, now), now))
+    text = console.export_text()
+    assert f"{model.relation} (incremental table)" in text
+    assert "refresh_incremental (1,234 slices)" in text
+    console = Console(width=300, record=True)
+    console.print(render(view_statuses([{**row, "kind": "materialized view"}],
+                                       {model.name: model}, now), now))
+    assert "(incremental table)" not in console.export_text()
+
+
 def test_status_json_from_the_command_line(
     hourly_run: HourlyRun, fixture_project_dir: Path, catalog: AnalyticsCatalog
 ) -> None:
