@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from orchestration.cli.orphans import invalidation_function
 from orchestration.core.settings import ConnectionSettings
 from tests.python.materialization.conftest import DbtProject, throwaway_project
 
@@ -103,9 +104,9 @@ def project(tmp_path_factory: pytest.TempPathFactory,
 
 
 def _prefix(project: DbtProject, model: str) -> str:
-    """The name stem of a model's invalidation function and triggers (mv_invalidation_prefix)."""
-    return str(project.scalar("select 'mv_inv__' || left(md5(%s), 16)",
-                              (f"analytics_meta:{project.schema}.{model}",)))
+    """The name stem of a model's invalidation function and triggers: the clean-up tools' name
+    for it, so these tests also hold the macro (mv_invalidation_prefix) and that name together."""
+    return invalidation_function("analytics_meta", project.schema, model)
 
 
 def run(project: DbtProject, *models: str, expect_ok: bool = True) -> subprocess.CompletedProcess[str]:
