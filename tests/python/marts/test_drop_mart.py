@@ -80,9 +80,11 @@ def project(tmp_path_factory: pytest.TempPathFactory, pg_settings: ConnectionSet
 
 @pytest.fixture(scope="module")
 def built(project: Project) -> Project:
-    """Sources migrated, kiosk data loaded, the kiosk and retail marts' views built."""
+    """Sources migrated, kiosk data and dbt seeds loaded, the kiosk and retail marts' views built."""
     loaded = project.analytics("demo-data", "--mart", MART, "--scale", "S")
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    seeded = dbt(project, "seed")
+    assert seeded.returncode == 0, seeded.stdout[-4000:]
     run = dbt(project, "run", "--select", f"marts.{MART}", f"marts.{OTHER_MART}")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert kiosk_objects(project) == (True, True, True)
