@@ -15,6 +15,7 @@ from rich.console import Console
 from orchestration.bench import SECTIONS
 from orchestration.cli import docs_site, drop_mart
 from orchestration.cli.dashboards import dashboards_app
+from orchestration.cli.replica import replica_app
 from orchestration.core import database, marts, migrations
 from orchestration.core.dbt import run_dbt
 from orchestration.core.settings import SettingsError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Analytics on Postgres materialized views.", no_args_is_help=True)
 db_app = typer.Typer(help="The project's Postgres server.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+db_app.add_typer(replica_app, name="replica")
 app.add_typer(dashboards_app, name="dashboards")
 app.command("docs")(docs_site.docs_command)
 app.command("drop-mart")(drop_mart.drop_mart_command)

@@ -33,7 +33,10 @@ def prepare(
     password = home.secret("ANALYTICS_DASHBOARDS_DB_PASSWORD", "database-password")
     ensure_reader_login(settings, password.value)
     home.run_task("setup")
-    contents = bundle.import_contents(superset_uri(settings), marts=marts)
+    # The login is made on the primary; the dashboards read where ANALYTICS_READ_DATABASE_URL
+    # says (a replica has the login through replication), else on the primary.
+    contents = bundle.import_contents(superset_uri(database.read_settings() or settings),
+                                      marts=marts)
     database_files = [name for name in contents if name.startswith("databases/")]
     payload = {"contents": contents, "passwords": dict.fromkeys(database_files, password.value)}
     with tempfile.TemporaryDirectory(dir=home.path) as scratch:

