@@ -89,7 +89,13 @@ def _settings_from_url(url: str, variable: str) -> ConnectionSettings:
         )
     query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
     host = unquote(query.get("host", parts.hostname or "localhost"))
-    port_text = query.get("port") or (str(parts.port) if parts.port else "5432")
+    try:
+        url_port = parts.port
+    except ValueError:
+        # Only the port is quoted: the URL may hold a password.
+        port = parts.netloc.rsplit(":", 1)[-1]
+        raise SettingsError(f"{variable}: port must be a number, got {port!r}") from None
+    port_text = query.get("port") or (str(url_port) if url_port else "5432")
     return ConnectionSettings(
         host=host,
         port=_port(port_text, variable),

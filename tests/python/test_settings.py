@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.core.settings import SettingsError, external_settings
+from orchestration.core.settings import SettingsError, external_settings, read_settings
 
 
 def test_no_variables_means_embedded() -> None:
@@ -34,6 +34,16 @@ def test_socket_url() -> None:
     settings = external_settings({"ANALYTICS_DATABASE_URL": "postgresql://u@/d?host=/tmp/s"})
     assert settings is not None
     assert settings.host == "/tmp/s"
+
+
+def test_a_read_replica_is_named_apart_from_the_primary() -> None:
+    assert read_settings({"ANALYTICS_DATABASE_URL": "postgresql://u@primary/d"}) is None
+    replica = read_settings({"ANALYTICS_READ_DATABASE_URL": "postgresql://r:pw@replica:6432/d"})
+    assert replica is not None
+    assert (replica.host, replica.port, replica.user) == ("replica", 6432, "r")
+    assert external_settings({"ANALYTICS_READ_DATABASE_URL": "postgresql://r@replica/d"}) is None
+    with pytest.raises(SettingsError, match="ANALYTICS_READ_DATABASE_URL: port must be a number"):
+        read_settings({"ANALYTICS_READ_DATABASE_URL": "postgresql://r@replica:x/d"})
 
 
 @pytest.mark.parametrize(
