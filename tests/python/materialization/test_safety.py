@@ -294,7 +294,8 @@ def test_an_unknown_refresh_strategy_is_refused(mv_project: DbtProject) -> None:
     mv_project.write_model("items_mv", "{{ config(refresh_strategy='sometimes') }}\n"
                                        f"select id from {mv_project.source_schema}.items\n")
     result = mv_project.dbt("run", expect_ok=False)
-    assert "items_mv: refresh_strategy must be 'concurrently', 'swap' or 'incremental', got 'sometimes'" in result.stdout
+    assert ("items_mv: refresh_strategy must be 'concurrently', 'swap' or 'incremental', "
+            "got 'sometimes'") in result.stdout
 
 
 def _wait_for_lock_wait(project: DbtProject, text: str, timeout: float = 60.0) -> int:
