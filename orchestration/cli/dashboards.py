@@ -26,6 +26,12 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
+def read_uri(settings: ConnectionSettings) -> str:
+    """Where the dashboards read: the replica in ANALYTICS_READ_DATABASE_URL (it has the login
+    through replication), else the server the login was made on."""
+    return superset_uri(database.read_settings() or settings)
+
+
 def prepare(
     home: SupersetHome, settings: ConnectionSettings, marts: list[str] | None = None
 ) -> None:
@@ -33,10 +39,7 @@ def prepare(
     password = home.secret("ANALYTICS_DASHBOARDS_DB_PASSWORD", "database-password")
     ensure_reader_login(settings, password.value)
     home.run_task("setup")
-    # The login is made on the primary; the dashboards read where ANALYTICS_READ_DATABASE_URL
-    # says (a replica has the login through replication), else on the primary.
-    contents = bundle.import_contents(superset_uri(database.read_settings() or settings),
-                                      marts=marts)
+    contents = bundle.import_contents(read_uri(settings), marts=marts)
     database_files = [name for name in contents if name.startswith("databases/")]
     payload = {"contents": contents, "passwords": dict.fromkeys(database_files, password.value)}
     with tempfile.TemporaryDirectory(dir=home.path) as scratch:

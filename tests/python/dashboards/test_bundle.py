@@ -90,3 +90,19 @@ def test_the_database_address_is_the_installations_at_import_and_a_placeholder_i
     written = write_export({"databases/analytics.yaml": yaml.safe_dump(
         {"uuid": "d", "sqlalchemy_uri": "postgresql+psycopg2://u:XXXXXXXXXX@/db?host=/s"})}, root=tmp_path)
     assert yaml.safe_load(written[0].read_text())["sqlalchemy_uri"] == PLACEHOLDER_URI
+
+
+def test_the_dashboards_read_the_replica_named_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from orchestration.cli.dashboards import read_uri
+    from orchestration.core.settings import ConnectionSettings
+
+    primary = ConnectionSettings("primary.example", 5432, "postgres", "pw", "analytics", False)
+    monkeypatch.delenv("ANALYTICS_READ_DATABASE_URL", raising=False)
+    assert "@primary.example:5432/analytics" in read_uri(primary)
+    monkeypatch.setenv("ANALYTICS_READ_DATABASE_URL", "postgresql://x:secret@replica.example:6432/analytics")
+    uri = read_uri(primary)
+    # The reader login on the replica, its password masked as on the primary.
+    assert uri.startswith("postgresql+psycopg2://analytics_dashboards:XXXXXXXXXX@replica.example:6432/")
+    assert "secret" not in uri
