@@ -22,6 +22,8 @@ here names a mart. One concern per module:
 * `overhead`     an hourly refresh through Dagster against the SQL time it logged;
 * `incremental`  a chain with an incremental model: its runs after new data (an hour, a late
                  batch, midnight) against a full refresh of the chain, readers, the proof;
+* `replica`      readers on a streaming replica while the primary refreshes the mart, per
+                 strategy: errors, latency, replay lag over time (only with a replica);
 * `scaling`      the mart's refresh time across scales and its log-log slope;
 * `targets`      the targets of the issue (or a mart's own figure), met or not;
 * `report`       the rich tables and the JSON file (one section per mart);
@@ -31,4 +33,4 @@ here names a mart. One concern per module:
 # The sections measured at the benchmark's scale, in order (`--skip` takes these and `scaling`).
 # Here, not in `runner`, so the command line lists them without importing the bench.
 SECTIONS = ("refresh_cost", "dashboard", "availability", "skipped_refresh",
-            "orchestration_overhead", "incremental")
+            "orchestration_overhead", "incremental", "replica")

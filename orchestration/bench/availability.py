@@ -11,7 +11,8 @@ a loop (with a short pause, as a dashboard would) while the whole mart refreshes
   still read.
 
 `run_with_readers` is the machinery: readers on every view while any refresh runs (the
-`incremental` section reuses it for its runs).
+`incremental` and `replica` sections reuse it for their runs). The readers read where
+`ANALYTICS_READ_DATABASE_URL` points when it is set (a replica), else on the primary.
 
 Only reads that start while the refresh runs count. Per view: reads, p50 / p99 / max latency,
 errors (with samples) and the slowest reads with when they started.
@@ -34,6 +35,7 @@ from orchestration.bench.queries import by_view
 from orchestration.bench.refresh_cost import is_table
 from orchestration.bench.spec import DashboardQuery
 from orchestration.bench.stats import summary
+from orchestration.core.settings import ConnectionSettings
 
 
 @dataclass
@@ -54,12 +56,14 @@ class Reader:
     params: Mapping[str, Any]
     pause: float
     stop: threading.Event
+    read_settings: ConnectionSettings | None = None
     reads: list[_Read] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
     failure: str | None = None
 
     def _connect(self) -> Connection:
-        conn = self.ctx.connect(autocommit=True, application_name=f"bench-reader-{self.view}"[:63])
+        conn = self.ctx.connect(autocommit=True, application_name=f"bench-reader-{self.view}"[:63],
+                                settings=self.read_settings or self.ctx.read_settings)
         with conn.cursor() as cur:
             cur.execute("set statement_timeout = '15min'")
         return conn
@@ -124,11 +128,15 @@ def run_with_readers(
     params: Mapping[str, Any],
     pause: float,
     refresh: Callable[[], dict[str, Any]],
+    *,
+    read_settings: ConnectionSettings | None = None,
 ) -> dict[str, Any]:
+    """Readers on every view (on `read_settings`, else where the bench's readers read) while
+    `refresh` runs; its outcome with the reads of each view."""
     stop = threading.Event()
     grouped = by_view(queries)
     readers = [Reader(ctx, view.name, [(q.name, q.on_view(mart)) for q in grouped.get(view.name, [])],
-                      params, pause, stop)
+                      params, pause, stop, read_settings)
                for view in mart.views if grouped.get(view.name)]
     threads = [threading.Thread(target=r.run, name=f"reader-{r.view}", daemon=True) for r in readers]
     for thread in threads:
@@ -191,34 +199,39 @@ def measure_plain(ctx: BenchContext, mart: Mart, queries: list[DashboardQuery],
     ctx.say("availability: readers on every view during plain REFRESH of each view (DAG order)")
 
     def refresh() -> dict[str, Any]:
-        seconds: dict[str, float] = {}
-        spans: dict[str, list[float]] = {}
-        tables: list[str] = []
-        origin = time.perf_counter()
-        conn = ctx.connect(autocommit=True, application_name="analytics-bench-plain-refresh")
-        try:
-            with conn.cursor() as cur:
-                for view in mart.views:
-                    if is_table(cur, view):
-                        tables.append(view.name)
-                        continue
-                    started = time.perf_counter()
-                    cur.execute(f"refresh materialized view {view.qualified}")
-                    seconds[view.name] = round(time.perf_counter() - started, 4)
-                    spans[view.name] = [round(started - origin, 3),
-                                        round(time.perf_counter() - origin, 3)]
-        finally:
-            conn.close()
-        return {"how": "REFRESH MATERIALIZED VIEW of each view in DAG order (dbt-postgres built-in)",
-                "refresh_seconds": seconds, "refresh_spans_seconds": spans,
-                "sql_seconds": round(sum(seconds.values()), 3),
-                **({"not_refreshed": tables,
-                    "not_refreshed_why": "incremental tables: no REFRESH"} if tables else {})}
+        return plain_refresh(ctx, mart)
 
     result = run_with_readers(ctx, mart, queries, params, pause, refresh)
     ctx.say(f"  plain: {result['total_reads']} reads, {result['total_errors']} errors, "
             f"max {result['max_latency_ms']} ms")
     return result
+
+
+def plain_refresh(ctx: BenchContext, mart: Mart) -> dict[str, Any]:
+    """A plain REFRESH of each view in DAG order, as dbt-postgres's built-in materialization."""
+    seconds: dict[str, float] = {}
+    spans: dict[str, list[float]] = {}
+    tables: list[str] = []
+    origin = time.perf_counter()
+    conn = ctx.connect(autocommit=True, application_name="analytics-bench-plain-refresh")
+    try:
+        with conn.cursor() as cur:
+            for view in mart.views:
+                if is_table(cur, view):
+                    tables.append(view.name)
+                    continue
+                started = time.perf_counter()
+                cur.execute(f"refresh materialized view {view.qualified}")
+                seconds[view.name] = round(time.perf_counter() - started, 4)
+                spans[view.name] = [round(started - origin, 3),
+                                    round(time.perf_counter() - origin, 3)]
+    finally:
+        conn.close()
+    return {"how": "REFRESH MATERIALIZED VIEW of each view in DAG order (dbt-postgres built-in)",
+            "refresh_seconds": seconds, "refresh_spans_seconds": spans,
+            "sql_seconds": round(sum(seconds.values()), 3),
+            **({"not_refreshed": tables,
+                "not_refreshed_why": "incremental tables: no REFRESH"} if tables else {})}
 
 
 def measure(ctx: BenchContext, mart: Mart, queries: list[DashboardQuery], params: Mapping[str, Any],

@@ -23,7 +23,7 @@ from rich.console import Console
 
 from orchestration.core.dbt import dbt_env, dbt_executable
 from orchestration.core.paths import PROJECT_DIR
-from orchestration.core.settings import ConnectionSettings
+from orchestration.core.settings import ConnectionSettings, read_settings
 
 Connection = psycopg2.extensions.connection
 Cursor = psycopg2.extensions.cursor
@@ -47,6 +47,9 @@ class BenchContext:
     work_dir: Path
     console: Console = field(default_factory=lambda: Console(stderr=True))
     project_dir: Path = PROJECT_DIR
+    # Where the dashboard readers read: ANALYTICS_READ_DATABASE_URL (a replica), else the primary.
+    read_settings: ConnectionSettings | None = field(
+        default_factory=lambda: read_settings(os.environ))
     _dbt_runs: int = 0
 
     def __post_init__(self) -> None:
@@ -54,8 +57,10 @@ class BenchContext:
 
     # -- connections ---------------------------------------------------------------------------
 
-    def connect(self, *, autocommit: bool = True, application_name: str = "analytics-bench") -> Connection:
-        conn = psycopg2.connect(**self.settings.connect_kwargs(), connect_timeout=10,
+    def connect(self, *, autocommit: bool = True, application_name: str = "analytics-bench",
+                settings: ConnectionSettings | None = None) -> Connection:
+        """A connection to the primary, or to `settings` (a replica) when given."""
+        conn = psycopg2.connect(**(settings or self.settings).connect_kwargs(), connect_timeout=10,
                                 application_name=application_name)
         conn.autocommit = autocommit
         return conn

@@ -247,6 +247,47 @@ def availability_table(results: Mapping[str, Any]) -> Table | None:
     return table
 
 
+def _replica_rows(results: Mapping[str, Any]) -> tuple[str, list[str], list[list[str]]] | None:
+    """One row per run of the replica section: the readers on the replica, the export, lag."""
+    section = _section(results, "replica")
+    if section is None or section.get("skipped"):
+        return None
+    runs = [(n, r) for n, r in section.items() if isinstance(r, Mapping) and "views" in r]
+    if not runs:
+        return None
+    settings = section.get("standby_settings") or {}
+    title = ("Dashboard reads on the replica while the primary refreshes (ms; standby "
+             + ", ".join(f"{k} {v}" for k, v in settings.items()) + ")")
+    header_cells = ["run", "refresh s", "reads", "errors", "p99", "max", "exports",
+                    "export errors", "lag max s", "MB behind max", "conflicts", "WAL MB"]
+    rows = [[name, _num(run.get("refresh_wall_seconds"), 1), _num(run.get("total_reads")),
+             _num(run.get("total_errors")),
+             _num(max((v["latency_ms"].get("p99") or 0.0 for v in run["views"].values()),
+                      default=None), 1),
+             _num(run.get("max_latency_ms"), 1),
+             _num((run.get("export") or {}).get("exports")),
+             _num((run.get("export") or {}).get("errors")),
+             _num((run.get("replay_lag") or {}).get("max_seconds"), 2),
+             _num(((run.get("replay_lag") or {}).get("max_bytes_behind") or 0) / 1e6, 1),
+             _num(sum((run.get("recovery_conflicts") or {}).values())),
+             _num((run.get("wal_bytes") or 0) / 1e6, 0)]
+            for name, run in runs]
+    return title, header_cells, rows
+
+
+def replica_table(results: Mapping[str, Any]) -> Table | None:
+    found = _replica_rows(results)
+    if found is None:
+        return None
+    title, header_cells, rows = found
+    table = Table(title=title)
+    for column in header_cells:
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def _incremental_rows(results: Mapping[str, Any]) -> tuple[str, list[str], list[list[str]]] | None:
     """The incremental section as (title, header, rows) of text, for both renderings."""
     section = _section(results, "incremental")
@@ -422,6 +463,7 @@ def render_mart(results: Mapping[str, Any]) -> RenderableType:
         parts.append(Text(f"Benchmark of the {results.get('mart')} mart: stopped", style="red"))
     for part in (refresh_table(results), breakdown_table(results), index_table(results),
                  availability_table(results), skipped_table(results), incremental_table(results),
+                 replica_table(results),
                  dashboard_table(results), overhead_text(results), scaling_table(results),
                  targets_table(results) if "targets" in results else None,
                  out_of_reach_text(results)):
@@ -506,6 +548,11 @@ def markdown(results: Mapping[str, Any]) -> str:
                   f"{_num(plain.get('refresh_wall_seconds'), 1)} s)", ""]
         lines += _md_table(["view", "reads", "p50", "p99", "max", "errors", "plain: max",
                             "plain: errors"], rows)
+    replica_rows = _replica_rows(results)
+    if replica_rows is not None:
+        title, header_cells, rows = replica_rows
+        lines += [title, ""]
+        lines += _md_table(header_cells, rows)
     skipping = _section(results, "skipped_refresh")
     if skipping is not None and skipping.get("views"):
         per_view = targets.get("skipped_refresh_sql_seconds", {}).get("details", {})

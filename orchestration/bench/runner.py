@@ -27,6 +27,7 @@ from orchestration.bench import (
     overhead,
     queries,
     refresh_cost,
+    replica,
     scaling,
     skipped,
     targets,
@@ -236,6 +237,20 @@ def _measure(results: dict[str, Any], ctx: BenchContext, plugin: MartPlugin, mar
             baseline_seconds=3.0 if options.quick else 15.0,
             # Quick: at S nothing leaves the window at midnight; one dbt run less.
             steps=incremental.STEPS[:2] if options.quick else incremental.STEPS))
+    if "replica" in chosen.sections:
+        _guard(results, "replica", ctx, lambda: replica.measure(
+            ctx, plugin, mart, found, params, pause=options.reader_pause_ms / 1000.0,
+            advance=_advance_for_replica(plugin, mart)))
+
+
+def _advance_for_replica(plugin: MartPlugin, mart: Mart) -> str | None:
+    """The replica section's scheduled run follows new data where the simulator can add it."""
+    from orchestration.demo_data.marts import can_advance
+
+    spec = plugin.bench.incremental
+    if spec is None or not mart.incremental_views() or not can_advance(plugin):
+        return None
+    return spec.advance
 
 
 def run_mart(ctx: BenchContext, plugin: MartPlugin, options: BenchOptions,

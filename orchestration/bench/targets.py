@@ -15,7 +15,11 @@ The incremental targets apply to a mart with an `incremental` section (a chain h
 `refresh_strategy='incremental'` model), per step (a new hour, a late batch, midnight): the
 incremental model's run <= 0.05x its full computation, the chain's <= 0.1x the full chain's,
 0 read errors and max read latency <= 50 ms during the run, every view on the table kept (same
-OID, rows), and 0 rows differing from a full recomputation. The chain's ratio is out of reach
+OID, rows), and 0 rows differing from a full recomputation.
+
+With a replica (the `replica` section), the materialization's runs (as configured, and every
+view swapped) must leave the dashboard readers on the replica without an error and the replica
+at most 5 s behind the primary. The chain's ratio is out of reach
 when the chain's other views (rebuilt whole each run) alone exceed it (`best_chain_vs_full`).
 
 Two figures apply to some views only: a view configured with `skip_refresh_when_unchanged`
@@ -47,6 +51,10 @@ SKIPPED_REFRESH_SQL_SECONDS = 0.2
 # The incremental chain (issue 17), after new data, against a full refresh of the same chain.
 INCREMENTAL_STEP_VS_FULL = 0.05
 INCREMENTAL_CHAIN_VS_FULL = 0.1
+# Readers on a streaming replica while the primary refreshes (issue 18).
+REPLICA_LAG_SECONDS = 5.0
+# The replica section's runs of the materialization; its `plain_refresh` is dbt-postgres's.
+REPLICA_RUNS = ("as_configured", "swap_every_view")
 # What the refresh allowance leaves above the floor: the indexes a swap or rebuild builds.
 INDEX_BUILD_VS_FLOOR = REFRESH_VS_FLOOR - 1.0
 THRESHOLDS: dict[str, float] = {
@@ -67,6 +75,8 @@ THRESHOLDS: dict[str, float] = {
     "incremental_read_max_latency_ms": READ_MAX_MS,
     "incremental_dependants_intact": 1.0,
     "incremental_rows_differing": 0.0,
+    "replica_read_errors": READ_ERRORS,
+    "replica_replay_lag_seconds": REPLICA_LAG_SECONDS,
 }
 
 
@@ -231,6 +241,26 @@ def _incremental_targets(section: Mapping[str, Any],
     ]
 
 
+def _replica_targets(section: Mapping[str, Any],
+                     limit: Mapping[str, float]) -> list[dict[str, Any]]:
+    runs = {n: section[n] for n in REPLICA_RUNS if isinstance(section.get(n), Mapping)}
+    if not runs:
+        return []
+    return [
+        _target("replica_read_errors",
+                f"{limit['replica_read_errors']:g} dashboard read errors on the replica while the"
+                " primary refreshes the mart",
+                limit["replica_read_errors"], "<=",
+                {n: r.get("total_errors") for n, r in runs.items()}, max),
+        _target("replica_replay_lag_seconds",
+                f"replica replay lag <= {limit['replica_replay_lag_seconds']:g} s during the"
+                " refreshes",
+                limit["replica_replay_lag_seconds"], "<=",
+                {n: (r.get("replay_lag") or {}).get("max_seconds") for n, r in runs.items()},
+                max),
+    ]
+
+
 def _section(results: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     section = results.get(name)
     return section if isinstance(section, Mapping) and "error" not in section else {}
@@ -299,6 +329,7 @@ def evaluate(results: Mapping[str, Any],
                  if v.get("indexes")}, max, informational=True),
     ]
     targets += _incremental_targets(_section(results, "incremental"), limit)
+    targets += _replica_targets(_section(results, "replica"), limit)
     skipping = _section(results, "skipped_refresh").get("views") or {}
     if skipping:
         targets.append(_target(

@@ -18,6 +18,7 @@ from orchestration.bench import (
     incremental,
     overhead,
     refresh_cost,
+    replica,
     report,
     scaling,
     skipped,
@@ -660,3 +661,16 @@ def test_the_retail_late_batch_is_a_week_back_and_below_every_id() -> None:
     assert params == {"keys": 4000, "at": datetime(2026, 11, 25, 12, tzinfo=UTC)}
     assert "least(coalesce(min(id), 0), 0)" in insert and "lowest.id - row_number()" in insert
     assert BENCH.incremental.cadence == "hourly" and BENCH.incremental.advance == "1h"
+
+
+def test_replay_lag_is_the_time_since_the_primary_was_where_the_replica_has_replayed() -> None:
+    sampler = replica.LagSampler.__new__(replica.LagSampler)
+    # (seconds, primary's WAL position, replica's replayed position)
+    sampler.samples = [(0.0, 100, 100), (0.1, 200, 100), (0.2, 300, 150), (0.3, 300, 300),
+                       (0.4, 400, 300), (1.4, 400, 300)]
+    lags = [(at, round(lag, 3), behind) for at, lag, behind in sampler.lags()]
+    # Stalled at 100 while the primary went on: behind since 0.0; caught up at 0.3; a stall
+    # while the primary writes nothing more keeps counting from when it was last at 300.
+    assert lags == [(0.0, 0.0, 0), (0.1, 0.1, 100), (0.2, 0.2, 150), (0.3, 0.0, 0),
+                    (0.4, 0.1, 100), (1.4, 1.1, 100)]
+    assert sampler.result()["max_seconds"] == 1.1
