@@ -674,3 +674,29 @@ def test_replay_lag_is_the_time_since_the_primary_was_where_the_replica_has_repl
     assert lags == [(0.0, 0.0, 0), (0.1, 0.1, 100), (0.2, 0.2, 150), (0.3, 0.0, 0),
                     (0.4, 0.1, 100), (1.4, 1.1, 100)]
     assert sampler.result()["max_seconds"] == 1.1
+
+
+def _replica_run(errors: int, lag: float) -> dict[str, Any]:
+    return {"refresh_wall_seconds": 10.0, "total_reads": 100, "total_errors": errors,
+            "max_latency_ms": 30.0, "views": {"v": {"latency_ms": {"p99": 12.0}}},
+            "export": {"exports": 3, "errors": 0}, "wal_bytes": 5_000_000,
+            "replay_lag": {"max_seconds": lag, "max_bytes_behind": 2_000_000},
+            "recovery_conflicts": {"confl_lock": 0}}
+
+
+def test_replica_targets_hold_the_materializations_runs_not_the_built_in_refresh() -> None:
+    section = {"standby_settings": {"hot_standby_feedback": "on"},
+               "as_configured": _replica_run(0, 1.5), "swap_every_view": _replica_run(2, 7.0),
+               # dbt-postgres's plain REFRESH: shown for contrast, not a target of ours.
+               "plain_refresh": _replica_run(9, 60.0)}
+    found = {t["id"]: t for t in targets.evaluate({"replica": section})}
+    assert found["replica_read_errors"]["met"] is False
+    assert set(found["replica_read_errors"]["details"]) == {"as_configured", "swap_every_view"}
+    assert found["replica_replay_lag_seconds"]["details"]["as_configured"]["met"] is True
+    assert found["replica_replay_lag_seconds"]["value"] == 7.0
+    # Without a replica the section says why and sets no target.
+    skipped = targets.evaluate({"replica": {"skipped": "no replica"}})
+    assert all(not t["id"].startswith("replica_") for t in skipped)
+    text = report.markdown({"mart": "m", "scale": "M", "replica": section,
+                            "targets": list(found.values())})
+    assert "| swap_every_view | 10.0 | 100 | 2 |" in text and "hot_standby_feedback on" in text
