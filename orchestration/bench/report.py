@@ -276,13 +276,18 @@ def _replica_rows(results: Mapping[str, Any]) -> tuple[str, list[str], list[list
 
 
 def replica_table(results: Mapping[str, Any]) -> Table | None:
-    found = _replica_rows(results)
+    return _rows_table(_replica_rows(results), left_columns=1)
+
+
+def _rows_table(found: tuple[str, list[str], list[list[str]]] | None,
+                left_columns: int) -> Table | None:
+    """A (title, header, rows) triple as a rich table, its first columns aligned left."""
     if found is None:
         return None
     title, header_cells, rows = found
     table = Table(title=title)
-    for column in header_cells:
-        table.add_column(column, justify="left" if column == "run" else "right")
+    for index, column in enumerate(header_cells):
+        table.add_column(column, justify="left" if index < left_columns else "right")
     for row in rows:
         table.add_row(*row)
     return table
@@ -352,16 +357,7 @@ def _incremental_rows(results: Mapping[str, Any]) -> tuple[str, list[str], list[
 
 
 def incremental_table(results: Mapping[str, Any]) -> Table | None:
-    found = _incremental_rows(results)
-    if found is None:
-        return None
-    title, header_cells, rows = found
-    table = Table(title=title)
-    for index, column in enumerate(header_cells):
-        table.add_column(column, justify="left" if index < 4 else "right")
-    for row in rows:
-        table.add_row(*row)
-    return table
+    return _rows_table(_incremental_rows(results), left_columns=4)
 
 
 def dashboard_table(results: Mapping[str, Any]) -> Table | None:
