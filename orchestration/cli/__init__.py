@@ -16,7 +16,7 @@ from orchestration.bench import SECTIONS
 from orchestration.cli import docs_site, drop_mart
 from orchestration.cli.dashboards import dashboards_app
 from orchestration.cli.replica import replica_app
-from orchestration.core import database, marts, migrations
+from orchestration.core import database, marts, migrations, replica
 from orchestration.core.dbt import run_dbt
 from orchestration.core.settings import SettingsError
 from orchestration.demo_data import engine
@@ -54,10 +54,12 @@ def db_start() -> None:
 
 @db_app.command("stop")
 def db_stop() -> None:
-    """Stop the embedded server."""
+    """Stop the embedded server (and its replica, if one runs)."""
     if database.external_settings() is not None:
         console.print("an external server is configured; nothing to stop")
         return
+    if replica.stop():
+        console.print("replica stopped")
     stopped = database.stop_embedded()
     console.print("stopped" if stopped else "not running")
 
