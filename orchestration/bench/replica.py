@@ -15,8 +15,8 @@ strategy:
   materialization), the ACCESS EXCLUSIVE lock held for the whole refresh.
 
 Per run: the readers' reads, errors and latency (`availability.run_with_readers`), the
-exporter's, the replay lag sampled every 100 ms (seconds and bytes behind, over time; see
-`LagSampler`), the recovery conflicts the replica counted and the WAL written.
+exporter's, the replica's lag sampled every 100 ms (the age of the newest data it shows, and
+bytes behind, over time; see `LagSampler`), the recovery conflicts the replica counted and the WAL written.
 """
 
 from __future__ import annotations
@@ -50,22 +50,39 @@ def replica_settings(ctx: BenchContext) -> ConnectionSettings | None:
     return replica.settings() if ctx.settings.embedded else None
 
 
+HEARTBEAT = "public.analytics_bench_heartbeat"
+
+
 @dataclass
 class LagSampler:
-    """How far the replica is behind, every SAMPLE_SECONDS: the primary's flushed WAL position
-    and the replica's replayed one, each read on its own server.
+    """How stale the replica is, every SAMPLE_SECONDS: a heartbeat row the primary stamps with
+    its clock and commits (synchronous_commit on, so it is flushed and sent at once), read back
+    on the replica. The lag of a sample is the age of the newest stamp the replica shows: how
+    old the newest data a dashboard can see there is. Also the WAL the primary has flushed and
+    the replica not yet replayed (bytes).
 
-    The lag of a sample is the time since the primary's flushed WAL was last at the position
-    the replica has replayed (0 when it has replayed everything flushed: WAL written but not yet
-    flushed, such as the partial last page of a long transaction, is not sent to any replica).
-    `pg_stat_replication.replay_lag` is not used: while the primary writes no WAL (a long sort
-    before a view's first row) it keeps growing although nothing is left to replay.
+    Neither `pg_stat_replication.replay_lag` nor a comparison of WAL positions is used: the
+    first keeps growing while the primary writes no WAL at all (a long sort before a view's
+    first row), the second counts a record only partly flushed (the last page of a long
+    transaction) as lag although nothing committed is missing.
     """
 
     ctx: BenchContext
     replica: ConnectionSettings
     stop: threading.Event = field(default_factory=threading.Event)
-    samples: list[tuple[float, int, int]] = field(default_factory=list)
+    samples: list[tuple[float, float, int]] = field(default_factory=list)
+
+    def prepare(self) -> None:
+        """The heartbeat table, stamped once (call before waiting for the replica's replay)."""
+        with self.ctx.cursor() as cur:
+            cur.execute(f"create table if not exists {HEARTBEAT} (id int primary key,"
+                        " at timestamptz not null)")
+            self._stamp(cur)
+
+    @staticmethod
+    def _stamp(cur: Any) -> None:
+        cur.execute(f"insert into {HEARTBEAT} values (1, clock_timestamp())"
+                    " on conflict (id) do update set at = excluded.at")
 
     def run(self) -> None:
         primary = self.ctx.connect(application_name="bench-replay-lag")
@@ -73,50 +90,39 @@ class LagSampler:
         started = time.perf_counter()
         try:
             with primary.cursor() as on_primary, standby.cursor() as on_replica:
+                on_primary.execute("set synchronous_commit = on")
                 while not self.stop.is_set():
+                    self._stamp(on_primary)
                     on_primary.execute(
                         "select pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint")
-                    written = int(on_primary.fetchone()[0])  # type: ignore[index]
+                    flushed = int(on_primary.fetchone()[0])  # type: ignore[index]
                     on_replica.execute(
-                        "select pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint")
-                    replayed = int(on_replica.fetchone()[0])  # type: ignore[index]
-                    self.samples.append((time.perf_counter() - started, written, replayed))
+                        f"select extract(epoch from clock_timestamp() - at)::float8,"
+                        f" pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint"
+                        f" from {HEARTBEAT} where id = 1")
+                    age, replayed = on_replica.fetchone()  # type: ignore[misc]
+                    self.samples.append((time.perf_counter() - started, max(float(age), 0.0),
+                                         max(flushed - int(replayed), 0)))
                     self.stop.wait(SAMPLE_SECONDS)
         finally:
             primary.close()
             standby.close()
 
-    def lags(self) -> list[tuple[float, float, int]]:
-        """(time, seconds behind, bytes behind) per sample."""
-        out = []
-        for index, (at, written, replayed) in enumerate(self.samples):
-            behind = max(written - replayed, 0)
-            since = at
-            for earlier_at, earlier_written, _ in reversed(self.samples[:index + 1]):
-                if earlier_written <= replayed:
-                    since = earlier_at
-                    break
-            else:
-                since = self.samples[0][0]
-            out.append((at, 0.0 if behind == 0 else at - since, behind))
-        return out
-
     def result(self) -> dict[str, Any]:
-        lags = self.lags()
-        seconds = [lag for _, lag, _ in lags]
+        seconds = [lag for _, lag, _ in self.samples]
         # One point a second for the JSON: the worst sample of each second.
         series: dict[int, tuple[float, int]] = {}
-        for at, lag, behind in lags:
+        for at, lag, behind in self.samples:
             worst = series.get(int(at), (0.0, 0))
             series[int(at)] = (max(worst[0], lag), max(worst[1], behind))
         return {
-            "samples": len(lags),
+            "samples": len(self.samples),
             "max_seconds": round(max(seconds, default=0.0), 3),
             "p99_seconds": summary(seconds, digits=3).get("p99"),
-            "max_bytes_behind": max((b for _, _, b in lags), default=0),
+            "max_bytes_behind": max((b for _, _, b in self.samples), default=0),
             "per_second": [[second, round(lag, 3), b] for second, (lag, b) in sorted(series.items())],
-            "how": "per sample: the time since the primary's flushed WAL was at the position the "
-                   "replica has replayed (0 when nothing flushed is left to replay)",
+            "how": f"per sample: the age of the newest heartbeat ({HEARTBEAT}, stamped and "
+                   "committed on the primary every 0.1 s) the replica shows",
         }
 
 
@@ -183,8 +189,9 @@ def _run(ctx: BenchContext, mart: Mart, readers_on: ConnectionSettings,
          queries: list[DashboardQuery], params: Mapping[str, Any], pause: float,
          refresh: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """One refresh on the primary with readers, an exporter and the lag sampler on the replica."""
-    replica.wait_for_replay(ctx.settings, readers_on)
     sampler = LagSampler(ctx, readers_on)
+    sampler.prepare()
+    replica.wait_for_replay(ctx.settings, readers_on)
     stop = threading.Event()
     exporter = Exporter(readers_on, [view.qualified for view in mart.views], stop)
     threads = [threading.Thread(target=sampler.run, daemon=True),
@@ -268,13 +275,20 @@ def measure(ctx: BenchContext, plugin: MartPlugin, mart: Mart, queries: list[Das
     }
     results: dict[str, Any] = {"replica": readers_on.masked_url(),
                                "standby_settings": _standby_settings(readers_on)}
-    for name in strategies:
-        ctx.say(f"replica: readers on the replica during {name}")
-        results[name] = _run(ctx, mart, readers_on, queries, params, pause, runs[name])
-        run = results[name]
-        ctx.say(f"  {name}: {run['total_reads']} reads, {run['total_errors']} errors, max "
-                f"{run['max_latency_ms']} ms; exports {run['export']['exports']} "
-                f"({run['export']['errors']} errors); replay lag max "
-                f"{run['replay_lag']['max_seconds']} s; conflicts "
-                f"{sum(run['recovery_conflicts'].values())}")
+    try:
+        for name in strategies:
+            ctx.say(f"replica: readers on the replica during {name}")
+            results[name] = _run(ctx, mart, readers_on, queries, params, pause, runs[name])
+            _say(ctx, name, results[name])
+    finally:
+        with ctx.cursor() as cur:
+            cur.execute(f"drop table if exists {HEARTBEAT}")
     return results
+
+
+def _say(ctx: BenchContext, name: str, run: Mapping[str, Any]) -> None:
+    ctx.say(f"  {name}: {run['total_reads']} reads, {run['total_errors']} errors, max "
+            f"{run['max_latency_ms']} ms; exports {run['export']['exports']} "
+            f"({run['export']['errors']} errors); replica lag max "
+            f"{run['replay_lag']['max_seconds']} s; conflicts "
+            f"{sum(run['recovery_conflicts'].values())}")

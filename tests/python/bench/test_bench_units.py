@@ -663,18 +663,14 @@ def test_the_retail_late_batch_is_a_week_back_and_below_every_id() -> None:
     assert BENCH.incremental.cadence == "hourly" and BENCH.incremental.advance == "1h"
 
 
-def test_replay_lag_is_the_time_since_the_primary_was_where_the_replica_has_replayed() -> None:
+def test_the_replica_lag_is_the_worst_heartbeat_age_of_each_second() -> None:
     sampler = replica.LagSampler.__new__(replica.LagSampler)
-    # (seconds, primary's WAL position, replica's replayed position)
-    sampler.samples = [(0.0, 100, 100), (0.1, 200, 100), (0.2, 300, 150), (0.3, 300, 300),
-                       (0.4, 400, 300), (1.4, 400, 300)]
-    lags = [(at, round(lag, 3), behind) for at, lag, behind in sampler.lags()]
-    # Stalled at 100 while the primary went on: behind since 0.0; caught up at 0.3; a stall
-    # while the primary writes nothing more keeps counting from when it was last at 300.
-    assert lags == [(0.0, 0.0, 0), (0.1, 0.1, 100), (0.2, 0.2, 150), (0.3, 0.0, 0),
-                    (0.4, 0.1, 100), (1.4, 1.1, 100)]
-    assert sampler.result()["max_seconds"] == 1.1
-
+    # (seconds into the run, age of the newest heartbeat on the replica, bytes behind)
+    sampler.samples = [(0.0, 0.004, 0), (0.5, 0.3, 4096), (0.9, 1.2, 900), (1.1, 0.01, 0),
+                       (2.7, 6.5, 12_000)]
+    result = sampler.result()
+    assert result["max_seconds"] == 6.5 and result["max_bytes_behind"] == 12_000
+    assert result["per_second"] == [[0, 1.2, 4096], [1, 0.01, 0], [2, 6.5, 12_000]]
 
 def _replica_run(errors: int, lag: float) -> dict[str, Any]:
     return {"refresh_wall_seconds": 10.0, "total_reads": 100, "total_errors": errors,
