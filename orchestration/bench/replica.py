@@ -71,6 +71,7 @@ class LagSampler:
     replica: ConnectionSettings
     stop: threading.Event = field(default_factory=threading.Event)
     samples: list[tuple[float, float, int]] = field(default_factory=list)
+    failure: str | None = None
 
     def prepare(self) -> None:
         """The heartbeat table, stamped once (call before waiting for the replica's replay)."""
@@ -89,24 +90,29 @@ class LagSampler:
         standby = self.ctx.connect(application_name="bench-replay-lag", settings=self.replica)
         started = time.perf_counter()
         try:
-            with primary.cursor() as on_primary, standby.cursor() as on_replica:
-                on_primary.execute("set synchronous_commit = on")
-                while not self.stop.is_set():
-                    self._stamp(on_primary)
-                    on_primary.execute(
-                        "select pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint")
-                    flushed = int(on_primary.fetchone()[0])  # type: ignore[index]
-                    on_replica.execute(
-                        f"select extract(epoch from clock_timestamp() - at)::float8,"
-                        f" pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint"
-                        f" from {HEARTBEAT} where id = 1")
-                    age, replayed = on_replica.fetchone()  # type: ignore[misc]
-                    self.samples.append((time.perf_counter() - started, max(float(age), 0.0),
-                                         max(flushed - int(replayed), 0)))
-                    self.stop.wait(SAMPLE_SECONDS)
+            self._sample(primary, standby, started)
+        except psycopg2.Error as error:
+            self.failure = str(error).strip()
         finally:
             primary.close()
             standby.close()
+
+    def _sample(self, primary: Any, standby: Any, started: float) -> None:
+        with primary.cursor() as on_primary, standby.cursor() as on_replica:
+            on_primary.execute("set synchronous_commit = on")
+            while not self.stop.is_set():
+                self._stamp(on_primary)
+                on_primary.execute(
+                    "select pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint")
+                flushed = int(on_primary.fetchone()[0])  # type: ignore[index]
+                on_replica.execute(
+                    f"select extract(epoch from clock_timestamp() - at)::float8,"
+                    f" pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint"
+                    f" from {HEARTBEAT} where id = 1")
+                age, replayed = on_replica.fetchone()  # type: ignore[misc]
+                self.samples.append((time.perf_counter() - started, max(float(age), 0.0),
+                                     max(flushed - int(replayed), 0)))
+                self.stop.wait(SAMPLE_SECONDS)
 
     def result(self) -> dict[str, Any]:
         seconds = [lag for _, lag, _ in self.samples]
@@ -120,6 +126,7 @@ class LagSampler:
             "max_seconds": round(max(seconds, default=0.0), 3),
             "p99_seconds": summary(seconds, digits=3).get("p99"),
             "max_bytes_behind": max((b for _, _, b in self.samples), default=0),
+            **({"failure": self.failure} if self.failure else {}),
             "per_second": [[second, round(lag, 3), b] for second, (lag, b) in sorted(series.items())],
             "how": f"per sample: the age of the newest heartbeat ({HEARTBEAT}, stamped and "
                    "committed on the primary every 0.1 s) the replica shows",

@@ -184,7 +184,8 @@ def wait_for_replay(primary: ConnectionSettings, replica: ConnectionSettings,
     """Wait until the replica has replayed everything the primary has written; the wait's
     seconds. Raises ReplicaError when it does not within `seconds`."""
     with database.connect(primary, dbname="postgres", autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("select pg_current_wal_lsn()::text")
+        # The insert position: a commit made with synchronous_commit off may not be written yet.
+        cur.execute("select pg_current_wal_insert_lsn()::text")
         row = cur.fetchone()
     assert row is not None
     target_lsn = row[0]
